@@ -1,0 +1,274 @@
+"""What the browser may ask of the Kubernetes API server and of the model endpoints.
+
+Everything the proxies forward is decided here, by pure functions over the request line, so the
+rules are readable in one table and unit-tested without a server (``tests/test_allowlist.py``).
+Kubernetes RBAC stays the final authority; this table only narrows what a notebook can reach
+(DESIGN.md, section 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+__all__ = [
+    "ENDPOINT_PATHS",
+    "FORWARDED_QUERY_PARAMS",
+    "RULES",
+    "Decision",
+    "Rule",
+    "authorize",
+    "authorize_endpoint",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the allow-list: a namespaced resource (or subresource) and its verbs."""
+
+    prefix: str
+    """API path prefix: ``api/v1`` for the core group, ``apis/<group>/<version>`` otherwise."""
+    resource: str
+    """Plural resource name, with ``/<subresource>`` for subresources (``pods/log``)."""
+    verbs: frozenset[str]
+    """Kubernetes verbs (``get list watch create update patch delete``)."""
+    streams: str | None = None
+    """Query parameter that turns a GET into a long-lived stream (``watch`` or ``follow``)."""
+    namespaced: bool = True
+    why: str = ""
+    """Reason given when a verb outside ``verbs`` is asked for."""
+
+
+def _verbs(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ALL = _verbs("get list watch create update patch delete")
+_LWS = "apis/leaderworkerset.x-k8s.io/v1"
+_AUTHZ = "apis/authorization.k8s.io/v1"
+
+# fmt: off
+RULES: tuple[Rule, ...] = (
+    #    prefix                   resource                    verbs                              streams
+    Rule(_LWS,                    "leaderworkersets",         _ALL,                              "watch"),
+    Rule(_LWS,                    "leaderworkersets/status",  _verbs("get")),
+    Rule(_LWS,                    "leaderworkersets/scale",   _verbs("get update patch")),
+    Rule("api/v1",                "services",                 _ALL,                              "watch"),
+    Rule("apis/batch/v1",         "jobs",                     _ALL,                              "watch"),
+    Rule("api/v1",                "pods",                     _verbs("get list watch delete"),   "watch",
+         why="pods are created by the LeaderWorkerSet; they may only be read or deleted"),
+    Rule("api/v1",                "pods/log",                 _verbs("get"),                     "follow"),
+    Rule("api/v1",                "events",                   _verbs("get list watch"),          "watch"),
+    Rule("apis/events.k8s.io/v1", "events",                   _verbs("list watch"),              "watch"),
+    Rule("api/v1",                "secrets",                  _verbs("create patch delete"),
+         why="secret values are never read back through JupyterLab; "
+             "create, patch or delete the Secret instead"),
+    Rule("api/v1",                "persistentvolumeclaims",   _verbs("get list")),
+    Rule(_AUTHZ,                  "selfsubjectaccessreviews", _verbs("create"), namespaced=False),
+    Rule(_AUTHZ,                  "selfsubjectrulesreviews",  _verbs("create"), namespaced=False),
+)
+# fmt: on
+
+# fmt: off
+FORWARDED_QUERY_PARAMS: frozenset[str] = frozenset((
+    # lists and watches
+    "watch", "resourceVersion", "resourceVersionMatch", "allowWatchBookmarks", "sendInitialEvents",
+    "timeoutSeconds", "labelSelector", "fieldSelector", "limit", "continue",
+    # logs
+    "follow", "container", "tailLines", "sinceSeconds", "timestamps", "previous", "limitBytes",
+    # writes
+    "dryRun", "fieldManager", "fieldValidation", "force", "propagationPolicy", "gracePeriodSeconds",
+    "pretty",
+))
+# fmt: on
+"""Query parameters passed on to the API server; any other one is refused, not dropped, so a
+request never silently changes meaning on its way through."""
+
+ENDPOINT_PATHS: dict[str, frozenset[str]] = {
+    "v1/models": frozenset({"GET"}),
+    "v1/chat/completions": frozenset({"POST"}),
+    "v1/completions": frozenset({"POST"}),
+    "health": frozenset({"GET"}),
+    "version": frozenset({"GET"}),
+}
+"""OpenAI-compatible paths the smoke-test chat may reach on a Service (vLLM and SGLang serve
+all of them), with their methods."""
+
+_RULES = {(rule.prefix, rule.resource): rule for rule in RULES}
+_PREFIXES = sorted({rule.prefix for rule in RULES}, key=len, reverse=True)
+# Kubernetes object names are DNS-1123 subdomains: never a character that needs escaping.
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_SEGMENT_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
+# Service names are DNS-1035 labels.
+_SERVICE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_TRUE = {"1", "true"}
+_METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of :func:`authorize`: whether to forward, why not, and what to forward."""
+
+    allowed: bool
+    reason: str = ""
+    verb: str | None = None
+    resource: str | None = None
+    streaming: bool = False
+    path: str = ""
+    """Upstream path to request, rebuilt from the checked segments (no leading slash)."""
+    query: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """Query parameters to forward, decoded."""
+
+
+def _refuse(reason: str) -> Decision:
+    return Decision(allowed=False, reason=reason)
+
+
+def _escape_reason(path: str) -> str | None:
+    """Why ``path`` cannot be a plain Kubernetes API path, if it cannot."""
+    if "%" in path:
+        return "percent-encoded characters are not allowed in the path (Kubernetes names never need them)"
+    if "://" in path or path.startswith("//"):
+        return "absolute URLs are not allowed: this proxy only reaches the cluster's API server"
+    if "\\" in path:
+        return "backslashes are not allowed in the path"
+    segments = path.split("/")
+    if any(segment in {".", ".."} for segment in segments):
+        return "relative path segments ('.' or '..') are not allowed"
+    if any(segment == "" for segment in segments):
+        return "empty path segments ('//', or a leading or trailing '/') are not allowed"
+    if not all(_SEGMENT_CHARS.match(segment) for segment in segments):
+        return "the path contains characters that never occur in a Kubernetes API path"
+    return None
+
+
+def _parse_query(query: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    pairs = tuple(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted({key for key, _ in pairs} - FORWARDED_QUERY_PARAMS)
+    if unknown:
+        return (
+            (),
+            f"query parameter {', '.join(map(repr, unknown))} is not forwarded to the API server",
+        )
+    return pairs, None
+
+
+def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
+    """Decide whether ``method path?query`` may be forwarded to the API server.
+
+    ``path`` is the raw (still percent-encoded) request path below the proxy route, such as
+    ``api/v1/namespaces/alice/pods``; ``query`` the raw query string; ``namespace`` the only
+    namespace the notebook may reach. The decision carries the Kubernetes verb and the path and
+    query to forward, or a reason a user can act on.
+    """
+    method = method.upper()
+    escape = _escape_reason(path)
+    if escape:
+        return _refuse(escape)
+    pairs, query_problem = _parse_query(query)
+    if query_problem:
+        return _refuse(query_problem)
+
+    prefix = next((p for p in _PREFIXES if path == p or path.startswith(p + "/")), None)
+    if prefix is None:
+        return _refuse(
+            f"'{path}' is not an API this proxy forwards; it reaches the core API, "
+            "LeaderWorkerSets, Jobs, events and access reviews only"
+        )
+    rest = path[len(prefix) + 1 :].split("/") if path != prefix else []
+
+    if len(rest) == 1 and (prefix, rest[0]) in _RULES and not _RULES[(prefix, rest[0])].namespaced:
+        rule = _RULES[(prefix, rest[0])]
+        if method != "POST":
+            return _refuse(f"{rule.resource} can only be created (POST), not read back")
+        return Decision(True, verb="create", resource=rule.resource, path=path, query=pairs)
+
+    if len(rest) < 3 or rest[0] != "namespaces":
+        return _refuse(
+            f"cluster-scoped requests are not allowed: only objects in namespace '{namespace}' "
+            "can be reached from this notebook"
+        )
+    if rest[1] != namespace:
+        return _refuse(
+            f"namespace '{rest[1]}' is not allowed: this notebook may only reach its own "
+            f"namespace '{namespace}'"
+        )
+    kind, name, sub = (
+        rest[2],
+        rest[3] if len(rest) > 3 else None,
+        rest[4] if len(rest) > 4 else None,
+    )
+    if len(rest) > 5:
+        return _refuse(f"'{path}' is deeper than any allowed Kubernetes resource path")
+    resource = f"{kind}/{sub}" if sub else kind
+    rule = _RULES.get((prefix, resource))
+    if rule is None or not rule.namespaced:
+        allowed_here = sorted(r.resource for r in RULES if r.prefix == prefix and r.namespaced)
+        what = "subresource" if sub else "resource"
+        return _refuse(
+            f"{what} '{resource}' ({prefix}) is not allowed by jupyterlab-lws; "
+            f"allowed here: {', '.join(allowed_here) or 'none'}"
+        )
+    if name is not None and not _NAME.match(name):
+        return _refuse(f"'{name}' is not a valid Kubernetes object name (DNS-1123 subdomain)")
+
+    streaming = bool(rule.streams) and dict(pairs).get(rule.streams or "", "").lower() in _TRUE
+    if method == "GET":
+        if streaming and rule.streams == "watch":
+            verb = "watch"
+        else:
+            verb = "list" if name is None else "get"
+    elif method in _METHOD_VERBS:
+        collection = f"{prefix}/namespaces/{namespace}/{kind}"
+        if name is None and method == "DELETE":
+            verb = "deletecollection"
+        elif name is None and method != "POST":
+            return _refuse(f"{method} needs an object name: {collection}/<name>")
+        elif name is not None and method == "POST":
+            return _refuse(f"POST creates objects in a collection; send it to {collection}")
+        else:
+            verb = _METHOD_VERBS[method]
+    else:
+        return _refuse(f"method {method} is not forwarded")
+
+    if verb not in rule.verbs:
+        allowed_verbs = ", ".join(sorted(rule.verbs))
+        because = f": {rule.why}" if rule.why else ""
+        return _refuse(f"'{verb}' on {resource} is not allowed (allowed: {allowed_verbs}){because}")
+    return Decision(
+        True,
+        verb=verb,
+        resource=resource,
+        streaming=streaming and method == "GET",
+        path=path,
+        query=pairs,
+    )
+
+
+def authorize_endpoint(method: str, service: str, port: str, path: str, query: str) -> Decision:
+    """Decide whether the chat proxy may forward ``method path`` to ``service:port``.
+
+    Only a Service of the notebook's namespace, by DNS-1035 name and numeric port, and only the
+    OpenAI-compatible paths of :data:`ENDPOINT_PATHS`: this is never an open proxy.
+    """
+    method = method.upper()
+    if not _SERVICE.match(service) or len(service) > 63:
+        return _refuse(
+            f"'{service}' is not a valid Service name (DNS-1035 label, at most 63 characters)"
+        )
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        return _refuse(f"'{port}' is not a port number (1-65535)")
+    escape = _escape_reason(path) if path else "a path is required, e.g. v1/models"
+    if escape:
+        return _refuse(escape)
+    methods = ENDPOINT_PATHS.get(path)
+    if methods is None:
+        return _refuse(
+            f"'/{path}' is not an allowed endpoint path; allowed: {', '.join('/' + p for p in ENDPOINT_PATHS)}"
+        )
+    if method not in methods:
+        return _refuse(f"/{path} accepts {', '.join(sorted(methods))} only, not {method}")
+    if query:
+        return _refuse("query strings are not forwarded to model endpoints")
+    return Decision(True, verb=method.lower(), resource="endpoint", streaming=True, path=path)

@@ -1,0 +1,323 @@
+"""HTTP routes of the server extension, all under ``<base_url>/lws/api/``.
+
+- ``context``: namespace, server version, LWS presence, rights and admin commands.
+- ``k8s/<Kubernetes API path>``: the allow-listed, streaming proxy to the API server.
+- ``endpoints/<service>/<port>/<path>``: the smoke-test chat proxy to a model Service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import httpx
+import tornado
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from .allowlist import Decision, authorize, authorize_endpoint
+from .config import LwsServing, NotInClusterError
+from .context import ApiError, load_context
+from .endpoint_client import EndpointClient
+from .kube_client import KubeClient, UpstreamError
+from .redact import redact_secrets
+
+__all__ = [
+    "ContextRouteHandler",
+    "EndpointRouteHandler",
+    "KubernetesRouteHandler",
+    "LwsRouteHandler",
+    "setup_route_handlers",
+]
+
+ROUTE_PREFIX = "lws/api"
+
+# Request bodies the API server accepts: objects, and the four patch types (server-side apply
+# is `application/apply-patch+yaml`).
+_KUBE_CONTENT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/yaml",
+        "application/apply-patch+yaml",
+        "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/json-patch+json",
+    }
+)
+
+_Method = TypeVar("_Method", bound=Callable[..., Awaitable[None]])
+
+
+class LwsError(web.HTTPError):
+    """An error answered as ``{"message", "reason"}`` JSON with ``status``."""
+
+    def __init__(self, status: int, message: str, reason: str) -> None:
+        super().__init__(status)
+        self.message = message
+        self.error_reason = reason
+
+
+def json_errors(method: _Method) -> _Method:
+    """Turn configuration and upstream failures into JSON errors a user can act on."""
+
+    @functools.wraps(method)
+    async def wrapper(self: LwsRouteHandler, *args: Any, **kwargs: Any) -> None:
+        try:
+            await method(self, *args, **kwargs)
+        except NotInClusterError as error:
+            raise LwsError(503, str(error), "NotInCluster") from error
+        except UpstreamError as error:
+            raise LwsError(502, str(error), "UpstreamUnreachable") from error
+        except ApiError as error:
+            raise LwsError(502, str(error), "ApiServerError") from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+class LwsRouteHandler(APIHandler):
+    """Shared by all routes: settings, JSON errors and cancellable upstream streaming."""
+
+    def initialize(self) -> None:
+        self._upstream: asyncio.Future[None] | None = None
+        self._browser_gone = False
+
+    @property
+    def lws(self) -> LwsServing:
+        """The extension's settings."""
+        return self.settings["lws_serving"]
+
+    @property
+    def kube(self) -> KubeClient:
+        """The API server client."""
+        return self.settings["lws_kube"]
+
+    @property
+    def endpoints(self) -> EndpointClient:
+        """The model endpoint client."""
+        return self.settings["lws_endpoints"]
+
+    def route_rest(self, route: str) -> str:
+        """The raw, still percent-encoded request path below ``route``.
+
+        Tornado hands handlers decoded path arguments, which would turn ``%2F`` into ``/``
+        before the allow-list sees it; the raw path keeps every escape attempt visible.
+        """
+        prefix = url_path_join(self.base_url, ROUTE_PREFIX, route) + "/"
+        path = self.request.path
+        return path[len(prefix) :] if path.startswith(prefix) else ""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """``LwsError`` carries its own message and reason; the rest as ``APIHandler`` does."""
+        error = (kwargs.get("exc_info") or (None, None, None))[1]
+        if isinstance(error, LwsError):
+            self.log.warning("jupyterlab-lws: %s (%s)", error.message, error.error_reason)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"message": error.message, "reason": error.error_reason}))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def refuse(self, decision: Decision, what: str) -> None:
+        """Answer 403 for a request the allow-list refused; nothing was sent upstream."""
+        raise LwsError(
+            403, f"jupyterlab-lws does not forward {what}: {decision.reason}", decision.reason
+        )
+
+    def set_upstream_status(self, response: httpx.Response) -> None:
+        """The upstream status, with its reason phrase when tornado does not know the code."""
+        try:
+            reason = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            reason = response.reason_phrase or "Unknown"
+        self.set_status(response.status_code, reason)
+
+    def on_connection_close(self) -> None:
+        """The browser went away: end the upstream request now, not at its next chunk."""
+        self._browser_gone = True
+        if self._upstream is not None:
+            self._upstream.cancel()
+        super().on_connection_close()
+
+    async def relay(
+        self, opener: Callable[[], AbstractAsyncContextManager[httpx.Response]]
+    ) -> None:
+        """Stream an upstream response through chunk by chunk, never buffering it."""
+
+        async def pump() -> None:
+            async with opener() as response:
+                self.set_upstream_status(response)
+                self.set_header(
+                    "Content-Type", response.headers.get("content-type", "application/octet-stream")
+                )
+                self.set_header("Cache-Control", "no-cache")
+                self.set_header("X-Accel-Buffering", "no")
+                await self.flush()
+                try:
+                    async for chunk in response.aiter_raw():
+                        self.write(chunk)
+                        await self.flush()
+                except httpx.TransportError as error:
+                    # Headers are sent; all that is left is to end the stream.
+                    self.log.info("jupyterlab-lws: upstream stream ended: %r", error)
+
+        if self._browser_gone:
+            return
+        self._upstream = asyncio.ensure_future(pump())
+        try:
+            await self._upstream
+        except (asyncio.CancelledError, StreamClosedError):
+            if not self._browser_gone and not self.request.connection.stream.closed():  # type: ignore[attr-defined]
+                raise
+            self.log.debug("jupyterlab-lws: browser closed %s", self.request.path)
+            return
+        finally:
+            self._upstream = None
+        self.finish()
+
+
+class ContextRouteHandler(LwsRouteHandler):
+    """``GET lws/api/context``: where the notebook is and what it may do."""
+
+    @tornado.web.authenticated
+    @json_errors
+    async def get(self) -> None:
+        self.finish(json.dumps(await load_context(self.kube)))
+
+
+class KubernetesRouteHandler(LwsRouteHandler):
+    """``lws/api/k8s/<path>``: the allow-listed proxy to the Kubernetes API server."""
+
+    def _forward_headers(self, decision: Decision) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        content_type = self.request.headers.get("Content-Type")
+        if self.request.method in ("POST", "PUT", "PATCH"):
+            media_type = (content_type or "").split(";")[0].strip().lower()
+            if media_type not in _KUBE_CONTENT_TYPES:
+                raise LwsError(
+                    415,
+                    f"Content-Type '{content_type}' is not forwarded; use one of "
+                    + ", ".join(sorted(_KUBE_CONTENT_TYPES)),
+                    "UnsupportedMediaType",
+                )
+            headers["Content-Type"] = content_type or ""
+        accept = self.request.headers.get("Accept")
+        if decision.resource == "secrets":
+            # JSON only, so the values can be taken out of the answer.
+            headers["Accept"] = "application/json"
+        elif accept:
+            headers["Accept"] = accept
+        return headers
+
+    async def _proxy(self) -> None:
+        method = self.request.method or "GET"
+        path = self.route_rest("k8s")
+        decision = authorize(method, path, self.request.query, self.kube.namespace)
+        if not decision.allowed:
+            self.refuse(decision, f"{method} {path}")
+        headers = self._forward_headers(decision)
+        body = self.request.body if method in ("POST", "PUT", "PATCH") else None
+        self.log.debug("jupyterlab-lws: %s %s (%s)", method, decision.path, decision.verb)
+        if decision.streaming:
+            await self.relay(
+                lambda: self.kube.stream(
+                    method, decision.path, query=decision.query, body=body, headers=headers
+                )
+            )
+            return
+        response = await self.kube.request(
+            method, decision.path, query=decision.query, body=body, headers=headers
+        )
+        self.set_upstream_status(response)
+        for warning in response.headers.get_list("warning"):
+            self.add_header("Warning", warning)
+        content_type = response.headers.get("content-type", "application/json")
+        content = response.content
+        if decision.resource == "secrets":
+            content = self._without_secret_values(content)
+        self.finish(content, set_content_type=content_type)
+
+    @staticmethod
+    def _without_secret_values(content: bytes) -> bytes:
+        try:
+            document = json.loads(content)
+        except ValueError:
+            withheld = {"message": "the API server's answer about a Secret was withheld"}
+            return json.dumps(withheld).encode()
+        return json.dumps(redact_secrets(document)).encode()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def get(self, _path: str) -> None:
+        await self._proxy()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def post(self, _path: str) -> None:
+        await self._proxy()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def put(self, _path: str) -> None:
+        await self._proxy()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def patch(self, _path: str) -> None:
+        await self._proxy()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def delete(self, _path: str) -> None:
+        await self._proxy()
+
+
+class EndpointRouteHandler(LwsRouteHandler):
+    """``lws/api/endpoints/<service>/<port>/<path>``: the smoke-test chat proxy."""
+
+    async def _proxy(self) -> None:
+        method = self.request.method or "GET"
+        rest = self.route_rest("endpoints")
+        service, _, rest = rest.partition("/")
+        port, _, path = rest.partition("/")
+        decision = authorize_endpoint(method, service, port, path, self.request.query)
+        if not decision.allowed:
+            self.refuse(decision, f"{method} to {service}:{port}/{path}")
+        url = self.endpoints.url(service, self.kube.namespace, int(port), decision.path)
+        headers = {
+            name: value
+            for name in ("Content-Type", "Accept")
+            if (value := self.request.headers.get(name))
+        }
+        body = self.request.body if method == "POST" else None
+        await self.relay(
+            lambda: self.endpoints.stream(
+                method, url, label=f"{service}:{port}", body=body, headers=headers
+            )
+        )
+
+    @tornado.web.authenticated
+    @json_errors
+    async def get(self, _path: str) -> None:
+        await self._proxy()
+
+    @tornado.web.authenticated
+    @json_errors
+    async def post(self, _path: str) -> None:
+        await self._proxy()
+
+
+def setup_route_handlers(web_app: web.Application) -> None:
+    """Register the routes; ``web_app.settings`` must hold the extension's clients."""
+    base_url = web_app.settings["base_url"]
+    handlers = [
+        (url_path_join(base_url, ROUTE_PREFIX, "context"), ContextRouteHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "k8s", "(.*)"), KubernetesRouteHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "endpoints", "(.*)"), EndpointRouteHandler),
+    ]
+    web_app.add_handlers(".*$", handlers)
