@@ -1,0 +1,176 @@
+import type { ServerConnection } from '@jupyterlab/services';
+import type {
+  KubernetesListObject,
+  KubernetesObject
+} from '@kubernetes/client-node';
+
+import { readLines } from './lines';
+import { requestAPI, requestRaw } from './request';
+import type { IResourceType } from './resources';
+import { queryString, resourcePath, resourceTypeOf } from './resources';
+
+/** The field manager of every server-side apply made by the extension. */
+export const FIELD_MANAGER = 'jupyterlab-lws';
+
+/** Options of a server-side apply. */
+export interface IApplyOptions {
+  /** Validate and admit on the server (webhooks included) without persisting. */
+  dryRun?: boolean;
+  /** Take ownership of fields another manager set (the user confirmed replacing). */
+  force?: boolean;
+}
+
+/** Options of a log request. */
+export interface ILogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  previous?: boolean;
+  timestamps?: boolean;
+}
+
+/**
+ * A client for the user's namespace, through the server extension's allow-listed proxy.
+ *
+ * #### Notes
+ * The browser never holds the service-account token: every call goes to
+ * `lws/api/k8s/<kubernetes path>` and the Jupyter server adds the credentials.
+ */
+export class KubeClient {
+  constructor(
+    readonly namespace: string,
+    readonly serverSettings: ServerConnection.ISettings
+  ) {}
+
+  /** Lists the objects of a resource type, with the list's resourceVersion for a watch. */
+  async list<T extends KubernetesObject>(
+    type: IResourceType,
+    params: { labelSelector?: string; fieldSelector?: string } = {}
+  ): Promise<KubernetesListObject<T>> {
+    return requestAPI<KubernetesListObject<T>>(
+      this.k8sPath(resourcePath(type, this.namespace), params),
+      { method: 'GET' },
+      this.serverSettings
+    );
+  }
+
+  /** Reads one object. */
+  async get<T extends KubernetesObject>(
+    type: IResourceType,
+    name: string
+  ): Promise<T> {
+    return requestAPI<T>(
+      this.k8sPath(resourcePath(type, this.namespace, name)),
+      { method: 'GET' },
+      this.serverSettings
+    );
+  }
+
+  /**
+   * Server-side apply of a manifest (`fieldValidation=Strict`, so a misspelt field is an error
+   * rather than silently dropped).
+   */
+  async apply<T extends KubernetesObject>(
+    manifest: T,
+    options: IApplyOptions = {}
+  ): Promise<T> {
+    const type = resourceTypeOf(manifest.apiVersion ?? '', manifest.kind ?? '');
+    const name = manifest.metadata?.name ?? '';
+    return requestAPI<T>(
+      this.k8sPath(resourcePath(type, this.namespace, name), {
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: 'Strict',
+        force: options.force ? 'true' : undefined,
+        dryRun: options.dryRun ? 'All' : undefined
+      }),
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/apply-patch+yaml' },
+        body: JSON.stringify(manifest)
+      },
+      this.serverSettings
+    );
+  }
+
+  /** Merge-patches an object (e.g. a replica count). */
+  async patch<T extends KubernetesObject>(
+    type: IResourceType,
+    name: string,
+    patch: unknown,
+    subresource?: string
+  ): Promise<T> {
+    return requestAPI<T>(
+      this.k8sPath(resourcePath(type, this.namespace, name, subresource)),
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify(patch)
+      },
+      this.serverSettings
+    );
+  }
+
+  /** Deletes an object; dependents go with it in the background (garbage collector). */
+  async delete(type: IResourceType, name: string): Promise<void> {
+    await requestAPI(
+      this.k8sPath(resourcePath(type, this.namespace, name), {
+        propagationPolicy: 'Background'
+      }),
+      { method: 'DELETE' },
+      this.serverSettings
+    );
+  }
+
+  /** Opens a watch from a resourceVersion; yields each event's JSON line as it arrives. */
+  async *watchLines(
+    type: IResourceType,
+    resourceVersion: string,
+    signal: AbortSignal,
+    params: { labelSelector?: string; fieldSelector?: string } = {}
+  ): AsyncGenerator<string> {
+    const response = await requestRaw(
+      this.k8sPath(resourcePath(type, this.namespace), {
+        ...params,
+        watch: 1,
+        resourceVersion,
+        allowWatchBookmarks: true
+      }),
+      { method: 'GET', signal },
+      this.serverSettings
+    );
+    if (response.body) {
+      yield* readLines(response.body, signal);
+    }
+  }
+
+  /** Streams a container's log line by line (`follow` keeps it open as the pod writes). */
+  async *logLines(
+    pod: string,
+    options: ILogOptions,
+    signal: AbortSignal
+  ): AsyncGenerator<string> {
+    const response = await requestRaw(
+      this.k8sPath(
+        resourcePath(
+          { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+          this.namespace,
+          pod,
+          'log'
+        ),
+        { ...options }
+      ),
+      { method: 'GET', signal },
+      this.serverSettings
+    );
+    if (response.body) {
+      yield* readLines(response.body, signal);
+    }
+  }
+
+  private k8sPath(
+    path: string,
+    params: Record<string, string | number | boolean | undefined> = {}
+  ): string {
+    return `k8s/${path}${queryString(params)}`;
+  }
+}

@@ -1,0 +1,166 @@
+import type { ServerConnection } from '@jupyterlab/services';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+
+import type { LeaderWorkerSet } from '../model/lws';
+import type { IClusterContext } from './context';
+import { can, fetchContext } from './context';
+import { KubeClient } from './kube';
+import { Resources } from './resources';
+import { ResourceWatch } from './watch';
+
+/** Pods that belong to a LeaderWorkerSet carry this label (set by the LWS webhook). */
+const LWS_POD_SELECTOR = 'leaderworkerset.sigs.k8s.io/name';
+
+/**
+ * The live state of the user's namespace, shared by the sidebar, the deployment views and the
+ * new-deployment form: the cluster context, and watches of LeaderWorkerSets, their pods and the
+ * namespace's events.
+ *
+ * #### Notes
+ * Nothing is requested until {@link activate} is called (when a view is first shown), so the
+ * extension adds no request to JupyterLab's start-up.
+ */
+export class NamespaceModel implements IDisposable {
+  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+
+  /** Emitted when the context, a watch's objects or a watch's state change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get context(): IClusterContext | null {
+    return this._context;
+  }
+
+  /** Why the context could not be read (server extension missing, API server down, ...). */
+  get contextError(): Error | null {
+    return this._contextError;
+  }
+
+  /** The client for the namespace, once the context is known. */
+  get client(): KubeClient | null {
+    return this._client;
+  }
+
+  get leaderWorkerSets(): LeaderWorkerSet[] {
+    return this._lws?.items ?? [];
+  }
+
+  get pods(): V1Pod[] {
+    return this._pods?.items ?? [];
+  }
+
+  get events(): CoreV1Event[] {
+    return this._events?.items ?? [];
+  }
+
+  /** The watches, for their connection state and errors. */
+  get watches(): ResourceWatch<any>[] {
+    return [this._lws, this._pods, this._events].filter(
+      (w): w is ResourceWatch<any> => w !== null
+    );
+  }
+
+  /** True once the first list of LeaderWorkerSets has arrived. */
+  get loaded(): boolean {
+    return this._lws?.loaded ?? false;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Reads the context and starts the watches the account is allowed to open. */
+  activate(): Promise<void> {
+    if (!this._activation) {
+      this._activation = this.refresh();
+    }
+    return this._activation;
+  }
+
+  /** Reads the context again (e.g. after an admin granted rights) and restarts the watches. */
+  async refresh(): Promise<void> {
+    try {
+      this._context = await fetchContext(this.serverSettings);
+      this._contextError = null;
+    } catch (error) {
+      this._context = null;
+      this._contextError = error as Error;
+    }
+    this._restartWatches();
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._stopWatches();
+    Signal.clearData(this);
+  }
+
+  private _restartWatches(): void {
+    this._stopWatches();
+    const context = this._context;
+    if (!context || this._disposed) {
+      this._client = null;
+      return;
+    }
+    const client = new KubeClient(context.namespace, this.serverSettings);
+    this._client = client;
+    const start = <T extends object>(
+      watch: ResourceWatch<T & { metadata?: any }>
+    ) => {
+      watch.changed.connect(() => this._changed.emit());
+      watch.stateChanged.connect(() => this._changed.emit());
+      void watch.start();
+      return watch;
+    };
+    if (context.lwsInstalled && can(context, 'leaderworkersets', 'watch')) {
+      this._lws = start(
+        new ResourceWatch<LeaderWorkerSet>({
+          source: client,
+          type: Resources.leaderWorkerSets
+        })
+      );
+    }
+    if (can(context, 'pods', 'watch')) {
+      this._pods = start(
+        new ResourceWatch<V1Pod>({
+          source: client,
+          type: Resources.pods,
+          labelSelector: LWS_POD_SELECTOR
+        })
+      );
+    }
+    if (can(context, 'events', 'watch')) {
+      this._events = start(
+        new ResourceWatch<CoreV1Event>({
+          source: client,
+          type: Resources.events
+        })
+      );
+    }
+  }
+
+  private _stopWatches(): void {
+    for (const watch of this.watches) {
+      watch.dispose();
+    }
+    this._lws = this._pods = this._events = null;
+  }
+
+  private _context: IClusterContext | null = null;
+  private _contextError: Error | null = null;
+  private _client: KubeClient | null = null;
+  private _activation: Promise<void> | null = null;
+  private _lws: ResourceWatch<LeaderWorkerSet> | null = null;
+  private _pods: ResourceWatch<V1Pod> | null = null;
+  private _events: ResourceWatch<CoreV1Event> | null = null;
+  private _disposed = false;
+  private _changed = new Signal<this, void>(this);
+}

@@ -1,0 +1,9 @@
+/** The ids of the extension's commands. */
+export namespace CommandIDs {
+  /** Show the sidebar of multi-node deployments. */
+  export const openSidebar = 'lws:open-sidebar';
+  /** Open the form for a new multi-node deployment. */
+  export const newDeployment = 'lws:new-deployment';
+  /** Read the cluster context again and restart the watches. */
+  export const refresh = 'lws:refresh';
+}

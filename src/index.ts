@@ -1,0 +1,67 @@
+import type {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ILayoutRestorer as ILayoutRestorerToken } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { NamespaceModel } from './api/namespaceModel';
+import { CommandIDs } from './commands';
+import { lwsIcon } from './icons';
+import { LwsSidebar } from './widgets/sidebar';
+
+const PLUGIN_ID = 'jupyterlab-lws:plugin';
+
+/**
+ * The sidebar of multi-node deployments, its commands and the launcher tile.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Deploy, watch and smoke-test multi-node LLM serving on LeaderWorkerSets.',
+  autoStart: true,
+  optional: [ITranslator, ILayoutRestorerToken, ICommandPalette, ILauncher],
+  activate: (
+    app: JupyterFrontEnd,
+    translator: ITranslator | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load('jupyterlab_lws');
+    const model = new NamespaceModel(app.serviceManager.serverSettings);
+
+    const sidebar = new LwsSidebar(model, trans);
+    sidebar.id = 'jp-lws-sidebar';
+    sidebar.title.icon = lwsIcon;
+    sidebar.title.caption = trans.__('Multi-node LLM serving');
+    app.shell.add(sidebar, 'left', { rank: 650 });
+    restorer?.add(sidebar, sidebar.id);
+
+    app.commands.addCommand(CommandIDs.openSidebar, {
+      label: trans.__('Show Multi-node Deployments'),
+      icon: lwsIcon,
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => app.shell.activateById(sidebar.id)
+    });
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh Multi-node Deployments'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => model.refresh()
+    });
+    palette?.addItem({
+      command: CommandIDs.openSidebar,
+      category: trans.__('Multi-node Serving')
+    });
+    palette?.addItem({
+      command: CommandIDs.refresh,
+      category: trans.__('Multi-node Serving')
+    });
+    void launcher;
+  }
+};
+
+export default plugin;
