@@ -1,0 +1,33 @@
+/**
+ * Galata on top of Playwright, driving Debian's Chromium (no browser download here or in CI).
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+module.exports = {
+  ...baseConfig,
+  // Two cores: one JupyterLab, one browser, one test at a time.
+  workers: 1,
+  retries: 0,
+  timeout: 90 * 1000,
+  reporter: [[process.env.CI ? 'list' : 'list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync'
+      ]
+    },
+    trace: 'retain-on-failure'
+  },
+  webServer: {
+    command: 'npm start',
+    url: 'http://localhost:8888/lab',
+    timeout: 120 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
+};
