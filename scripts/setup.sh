@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything jupyterlab-lws needs on a fresh Debian machine (idempotent, quick when done):
+# system packages, Python and npm dependencies, the built extension installed with pip exactly as
+# a user gets it (prebuilt: no JupyterLab rebuild), and the local cluster's binaries (cached).
+#
+#   scripts/setup.sh            everything, including Chromium for the UI tests
+#   scripts/setup.sh --no-browser
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { printf '[setup %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+want_browser=1
+[ "${1:-}" = "--no-browser" ] && want_browser=0
+
+need_apt=()
+command -v curl >/dev/null || need_apt+=(curl)
+if [ $want_browser = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium fonts-dejavu-core); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+command -v go >/dev/null || { log "Go is required to build the local cluster"; exit 1; }
+command -v node >/dev/null || { log "Node.js is required"; exit 1; }
+
+log "Python dependencies"
+python3 -m pip install -q --disable-pip-version-check "jupyterlab==4.6.6" "jupyter-builder>=1.2,<2" \
+  "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10"
+
+log "npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ $want_browser = 1 ]; then
+  (cd ui-tests && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; } \
+    || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "build the extension and the CLI"
+npm run build:prod --silent
+
+log "install the Python package (prebuilt extension + server extension)"
+python3 -m pip install -q --disable-pip-version-check --no-build-isolation ".[test]"
+jupyter labextension list 2>&1 | grep -q "jupyterlab-lws.*enabled.*OK" \
+  || { jupyter labextension list; log "the prebuilt extension is not enabled"; exit 1; }
+jupyter server extension list 2>&1 | grep -q "jupyterlab_lws.*enabled" \
+  || { jupyter server extension list; log "the server extension is not enabled"; exit 1; }
+
+log "local cluster binaries (cached in ~/.cache/jupyterlab-lws/k8s)"
+bash scripts/cluster/build.sh >/dev/null
+log "done"
