@@ -1,0 +1,317 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+import type { DiagnosisSpec } from '../diagnose';
+import { RULES, diagnose } from '../diagnose';
+import { parseDiagnoseInput } from '../diagnoseInput';
+
+// Each corpus file starts with "# key: value" lines (source, note, expect, spec, progress)
+// followed by real log or event lines; SOURCES.md lists them all.
+type CorpusFile = {
+  file: string;
+  source: string;
+  expect: string[];
+  spec: DiagnosisSpec;
+  body: string;
+};
+
+const CORPUS = path.join(__dirname, 'corpus');
+const HEADER = /^# (source|note|expect|spec|progress): (.*)$/;
+
+function readCorpus(): CorpusFile[] {
+  return fs
+    .readdirSync(CORPUS)
+    .filter(file => file !== 'SOURCES.md')
+    .sort()
+    .map(file => {
+      const lines = fs
+        .readFileSync(path.join(CORPUS, file), 'utf8')
+        .split('\n');
+      const header: Record<string, string> = {};
+      let start = 0;
+      for (; start < lines.length; start++) {
+        const match = HEADER.exec(lines[start]);
+        if (!match) {
+          break;
+        }
+        header[match[1]] = match[2];
+      }
+      return {
+        file,
+        source: header.source ?? '',
+        expect:
+          header.expect === 'none'
+            ? []
+            : (header.expect ?? '').split(/,\s*/).filter(Boolean),
+        spec: header.spec ? JSON.parse(header.spec) : {},
+        body: lines.slice(start).join('\n')
+      };
+    });
+}
+
+const corpus = readCorpus();
+
+function diagnoseText(text: string, spec: DiagnosisSpec = {}) {
+  return diagnose({ ...parseDiagnoseInput(text), spec });
+}
+
+function ids(text: string, spec: DiagnosisSpec = {}): string[] {
+  return diagnoseText(text, spec).map(found => found.id);
+}
+
+describe('diagnose on the corpus of real transcripts', () => {
+  it.each(corpus.map(entry => [entry.file, entry]))(
+    '%s yields exactly its expected diagnoses',
+    (_file, entry) => {
+      const found = diagnoseText(entry.body, entry.spec);
+      expect(found.map(diagnosis => diagnosis.id).sort()).toEqual(
+        [...entry.expect].sort()
+      );
+      const input = parseDiagnoseInput(entry.body);
+      const quotable = [
+        ...input.events.map(event => `${event.reason}: ${event.message}`),
+        ...input.logs.split(/\r\n|\r|\n/).map(line => line.trimEnd())
+      ];
+      for (const diagnosis of found) {
+        expect(quotable).toContain(diagnosis.evidence);
+      }
+    }
+  );
+
+  it('cites a source for every corpus file', () => {
+    const sourcesMd = fs.readFileSync(path.join(CORPUS, 'SOURCES.md'), 'utf8');
+    for (const entry of corpus) {
+      expect(entry.source).not.toBe('');
+      expect(sourcesMd).toContain(entry.file);
+    }
+  });
+
+  it('has at least one real excerpt for every rule and healthy transcripts of each engine and of NCCL over RDMA', () => {
+    for (const rule of RULES) {
+      expect(corpus.some(entry => entry.expect.includes(rule.id))).toBe(true);
+    }
+    const healthy = corpus
+      .filter(entry => entry.expect.length === 0)
+      .map(entry => entry.file);
+    expect(healthy.some(file => file.includes('vllm'))).toBe(true);
+    expect(healthy.some(file => file.includes('sglang'))).toBe(true);
+    expect(healthy.some(file => file.includes('nccl'))).toBe(true);
+  });
+});
+
+describe('diagnose', () => {
+  it('covers the failure modes the sidebar promises', () => {
+    const required = [
+      'insufficient-gpu',
+      'insufficient-rdma',
+      'image-pull',
+      'hf-auth',
+      'model-not-found',
+      'gpu-oom',
+      'host-oom',
+      'shm-too-small',
+      'heads-not-divisible',
+      'nccl-no-ib',
+      'dns-resolution',
+      'nccl-timeout',
+      'ray-cluster-not-ready',
+      'crash-loop'
+    ];
+    const ruleIds = RULES.map(rule => rule.id);
+    expect(ruleIds).toEqual(expect.arrayContaining(required));
+    expect(new Set(ruleIds).size).toBe(ruleIds.length);
+  });
+
+  it('reads the node counts from the scheduler message and the GPUs per pod from the spec', () => {
+    // Format of kubernetes pkg/scheduler/framework/types.go (FitError.Error) with the
+    // DefaultPreemption post-filter message, as in the brief.
+    const [found] = diagnose({
+      events: [
+        {
+          reason: 'FailedScheduling',
+          message:
+            '0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.'
+        }
+      ],
+      spec: { gpusPerNode: 8, nodes: 2 }
+    });
+    expect(found.id).toBe('insufficient-gpu');
+    expect(found.cause).toContain('4 of 4 nodes');
+    expect(found.fix).toContain('asks for 8 GPUs per pod');
+    expect(found.fix).toMatch(/Lower "GPUs per node".*or wait/);
+    expect(found.evidence).toBe(
+      'FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.'
+    );
+  });
+
+  it('counts only the nodes that lack GPUs when other reasons share the message', () => {
+    const entry = corpus.find(file => file.file.includes('pangeo'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.cause).toContain('33 of 36 nodes');
+  });
+
+  it('names the gated model and the token Secret', () => {
+    const entry = corpus.find(file => file.file.includes('sglang-pr-14644'))!;
+    const [found] = diagnoseText(entry.body, { hfTokenSecret: 'hf-token' });
+    expect(found.cause).toContain('meta-llama/Llama-3.2-1B-Instruct');
+    expect(found.fix).toContain(
+      'https://huggingface.co/meta-llama/Llama-3.2-1B-Instruct'
+    );
+    expect(found.fix).toContain('"hf-token"');
+    expect(found.evidence).toMatch(/^Cannot access gated repo/);
+  });
+
+  it('tells a missing model apart from a gated one', () => {
+    const entry = corpus.find(file => file.file.includes('bunpo-check'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.id).toBe('model-not-found');
+    expect(found.cause).toContain('"bunpo-check"');
+  });
+
+  it('proposes tensor parallel sizes that divide the attention heads', () => {
+    const entry = corpus.find(file => file.file.includes('adaptthink'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.cause).toContain('28 attention heads');
+    expect(found.fix).toContain('(1, 2, 4 divide 28)');
+  });
+
+  it('says how long a context fits in the KV cache', () => {
+    const entry = corpus.find(file => file.file.includes('qwen3-295'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.fix).toContain('--max-model-len to at most 7344');
+  });
+
+  it('points at a Service that takes the LWS name when a pod name does not resolve', () => {
+    const entry = corpus.find(file => file.file.includes('sglang-5553'))!;
+    const [found] = diagnoseText(entry.body, {
+      name: 'llama-70b',
+      namespace: 'project-user-ada'
+    });
+    expect(found.cause).toContain('"sglang-master-pod"');
+    expect(found.fix).toContain('<pod>.llama-70b.project-user-ada');
+    expect(found.fix).toContain('no other Service is named "llama-70b"');
+    expect(found.fix).toContain('"llama-70b-leader"');
+  });
+
+  it('blames the Service name outright when the spec gives it the LWS name', () => {
+    const [found] = diagnoseText(
+      '[W419 13:33:23.312352618 socket.cpp:752] [c10d] The IPv6 network addresses of (sglang-master-pod, 5000) cannot be retrieved (gai error: -2 - Name or service not known).',
+      { name: 'llama-70b', serviceName: 'llama-70b' }
+    );
+    expect(found.fix).toMatch(/^The API Service is named "llama-70b"/);
+  });
+
+  it('recognises a leader address variable that Kubernetes did not fill in', () => {
+    const entry = corpus.find(file => file.file.includes('dynamo-pr-7485'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.cause).toContain('"$lws_leader_address"');
+    expect(found.fix).toContain('$(LWS_LEADER_ADDRESS)');
+  });
+
+  describe('NCCL over sockets', () => {
+    const socketOnly = corpus.find(file =>
+      file.file.includes('nccl-no-ib--vllm-5360')
+    )!.body;
+    const ibInit = corpus.find(file =>
+      file.file.includes('nccl-roce-nccl-tests-185')
+    )!.body;
+
+    it('is an error when the deployment asks for RDMA', () => {
+      const [found] = diagnoseText(socketOnly, { rdma: true });
+      expect(found.id).toBe('nccl-no-ib');
+      expect(found.severity).toBe('error');
+      expect(found.fix).toContain('NCCL_IB_ADDR_FAMILY=AF_INET6');
+    });
+
+    it('is a warning when nothing asks for RDMA and no NCCL line shows NET/IB', () => {
+      const [found] = diagnoseText(socketOnly, { rdma: false });
+      expect(found.severity).toBe('warning');
+    });
+
+    it('stays quiet when other NCCL lines show RDMA in use and RDMA was not asked for', () => {
+      expect(ids(`${ibInit}\n${socketOnly}`)).toEqual([]);
+    });
+
+    it('still speaks when RDMA was asked for and one pod fell back to sockets', () => {
+      expect(ids(`${ibInit}\n${socketOnly}`, { rdma: true })).toEqual([
+        'nccl-no-ib'
+      ]);
+    });
+
+    it('takes the spec RDMA settings object as asking for RDMA', () => {
+      const [found] = diagnoseText(socketOnly, {
+        rdma: { networks: ['nvidia-network-operator/nv-ipam-macvlannetwork-a'] }
+      });
+      expect(found.severity).toBe('error');
+    });
+  });
+
+  it('reports each failure once, with the most telling line as evidence', () => {
+    const entry = corpus.find(file => file.file.includes('open-webui'))!;
+    const found = diagnoseText(entry.body);
+    expect(found).toHaveLength(1);
+    expect(found[0].evidence).toMatch(/^Failed: Failed to pull image/);
+    expect(found[0].cause).toContain('ghcr.io/ollama/open-webui:main');
+  });
+
+  it('lists causes before the crash loop they produce', () => {
+    const text = [
+      'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 MiB. GPU 6 has a total capacity of 44.53 GiB of which 448.00 KiB is free.',
+      'BackOff: Back-off restarting failed container'
+    ].join('\n');
+    expect(ids(text)).toEqual(['gpu-oom', 'crash-loop']);
+  });
+
+  it('reads Kubernetes event objects as they come from the API', () => {
+    const found = diagnose({
+      events: [
+        {
+          reason: 'Failed',
+          message: 'Error: ImagePullBackOff',
+          type: 'Warning',
+          involvedObject: { kind: 'Pod', name: 'llama-70b-0' }
+        }
+      ]
+    });
+    expect(found.map(diagnosis => diagnosis.evidence)).toEqual([
+      'Failed: Error: ImagePullBackOff'
+    ]);
+  });
+
+  it('sees through terminal colour codes and carriage-return redraws', () => {
+    const coloured =
+      '\u001b[0;36m(APIServer pid=1)\u001b[0;0m ValueError: Total number of attention heads (52) must be divisible by tensor parallel size (8).';
+    const redrawn =
+      'Loading safetensors checkpoint shards:  25% Completed | 41/163\rRuntimeError: Not enough memory. Please try to increase --mem-fraction-static.';
+    expect(ids(coloured)).toEqual(['heads-not-divisible']);
+    expect(diagnoseText(coloured)[0].evidence).toMatch(/^\(APIServer pid=1\) /);
+    expect(ids(redrawn)).toEqual(['kv-cache-too-small']);
+  });
+
+  it('raises nothing for the lines of a normal start', () => {
+    const normal = [
+      // uvicorn's message, printed by vLLM's and SGLang's API servers once they listen.
+      'INFO:     Application startup complete.',
+      // multi-node-serving.sh's progress line while workers join (its echo format, filled in).
+      'Wait for all ray workers to be active. 1/2 is active',
+      'All ray workers are active and the ray cluster is initialized successfully.',
+      'Worker: Ray runtime started with head address llama-70b-0.llama-70b.ns:6379'
+    ].join('\n');
+    expect(ids(normal, { rdma: true })).toEqual([]);
+  });
+
+  it('keeps every fix concrete and every rule documented', () => {
+    for (const rule of RULES) {
+      expect(rule.title).not.toBe('');
+      expect(rule.patterns.length).toBeGreaterThan(0);
+    }
+    const guideRules = ['insufficient-rdma', 'shm-too-small', 'nccl-no-ib'];
+    for (const id of guideRules) {
+      const entry = corpus.find(file => file.expect.includes(id))!;
+      const found = diagnoseText(entry.body, entry.spec).find(
+        diagnosis => diagnosis.id === id
+      )!;
+      expect(found.fix).toContain('Multi-node Model Serving in PCAI');
+    }
+  });
+});

@@ -1,0 +1,482 @@
+// Rule texts are data: the sidebar passes them through the translator, the CLI prints them.
+/* eslint-disable jupyter/no-untranslated-string */
+import type { Severity } from './issues';
+
+/** The parts of a Kubernetes event that diagnosis reads (a CoreV1Event fits). */
+export type DiagnosisEvent = {
+  reason?: string;
+  message?: string;
+  type?: string;
+  involvedObject?: { kind?: string; name?: string };
+};
+
+/** The parts of a deployment spec that sharpen the advice (an IDeploymentSpec fits). */
+export type DiagnosisSpec = {
+  name?: string;
+  namespace?: string;
+  serviceName?: string;
+  hfTokenSecret?: string;
+  engine?: string;
+  nodes?: number;
+  gpusPerNode?: number;
+  tensorParallel?: number;
+  pipelineParallel?: number;
+  /** Anything truthy (`true`, or the spec's RDMA settings) means the deployment asks for RDMA. */
+  rdma?: unknown;
+};
+
+/** Everything known about a deployment that is not working. */
+export type DiagnosisEvidence = {
+  events?: DiagnosisEvent[];
+  logs?: string;
+  spec?: DiagnosisSpec;
+};
+
+/** One known failure: what happened, why, what to do, and the line that shows it. */
+export type Diagnosis = {
+  id: string;
+  title: string;
+  cause: string;
+  fix: string;
+  evidence: string;
+  severity: Severity;
+};
+
+/** What a rule's texts may use: the matched line's named groups and the spec. */
+type Facts = {
+  groups: Record<string, string | undefined>;
+  model?: string;
+  spec: DiagnosisSpec;
+  rdmaAsked: boolean;
+};
+
+type Text = string | ((facts: Facts) => string);
+
+/** What a rule may check beyond its own line. */
+type Context = { rdmaAsked: boolean; rdmaSeen: boolean };
+
+type Rule = {
+  id: string;
+  title: string;
+  severity: Severity | ((context: Context) => Severity);
+  patterns: RegExp[];
+  /** The evidence only counts when this holds. */
+  when?: (context: Context) => boolean;
+  cause: Text;
+  fix: Text;
+};
+
+const GUIDE = 'the guide "Multi-node Model Serving in PCAI"';
+
+// A healthy GPUDirect RDMA start logs these (NCCL_DEBUG=INFO); "NET/IB : No device found" does not count.
+const RDMA_IN_USE = /NET\/IB : Using|via NET\/IB\/|Using network IB/;
+
+// The model id in a Hugging Face URL or message; a bare "name/resolve/..." URL has no organisation.
+const MODEL_IN_LINE =
+  /(?:huggingface\.co\/(?:api\/models\/)?|[Mm]odel |[Rr]epo model )(?<model>[\w.-]+(?:\/(?!resolve\/|blob\/|tree\/)[\w.-]+)?)/;
+
+/**
+ * Known failures, most specific first: the first rule that explains a line wins its place in
+ * the answer, and generic symptoms (crash loops, timeouts) come after their usual causes.
+ * To teach diagnose a new failure, add a row here and a real log excerpt under
+ * `__tests__/corpus/`.
+ */
+export const RULES: readonly Rule[] = [
+  {
+    id: 'insufficient-gpu',
+    title: 'Not enough free GPUs on any node',
+    severity: 'error',
+    // Format from kubernetes pkg/scheduler/framework/types.go (FitError) and
+    // plugins/noderesources/fit.go ("Insufficient " + resource name).
+    patterns: [
+      /0\/(?<nodes>\d+) nodes are available:(?:.*?\s)?(?<short>\d+) Insufficient nvidia\.com\/gpu/,
+      /Insufficient nvidia\.com\/gpu/
+    ],
+    cause: ({ groups }) =>
+      groups.short && groups.nodes
+        ? `The scheduler found no place for a pod: ${groups.short} of ${groups.nodes} nodes lack enough free GPUs (nvidia.com/gpu).`
+        : 'The scheduler found no node with enough free GPUs (nvidia.com/gpu) for a pod.',
+    fix: ({ spec }) =>
+      `The deployment asks for ${spec.gpusPerNode ? `${spec.gpusPerNode} GPUs` : 'its GPUs'} per pod, all on one node, and no node has that many free right now. ` +
+      'Lower "GPUs per node" or the number of nodes or replicas, or wait until other workloads release their GPUs. ' +
+      `Prefer whole nodes (${GUIDE}: power-of-2 GPUs, whole nodes).`
+  },
+  {
+    id: 'insufficient-rdma',
+    title: 'No free RDMA device for the pods',
+    severity: 'error',
+    patterns: [/Insufficient (?<resource>rdma\/[\w.-]+)/],
+    cause: ({ groups }) =>
+      `No node can give the pod the RDMA device it asks for (${groups.resource}).`,
+    fix: ({ groups }) =>
+      `Check that "${groups.resource}" is a resource the cluster offers: PCAI names them rdma/rdma_shared_device_a and rdma/rdma_shared_device_b (${GUIDE}, "Enabling GPUDirect RDMA"). ` +
+      'If the name is right, the nodes with free GPUs have no RDMA device plugin running: ask your administrator, or deploy without RDMA (slower).'
+  },
+  {
+    id: 'pvc-not-bound',
+    title: 'The model volume is missing',
+    severity: 'error',
+    patterns: [
+      /unbound immediate PersistentVolumeClaims/,
+      /persistentvolumeclaim "(?<claim>[^"]+)" not found/
+    ],
+    cause: ({ groups }) =>
+      groups.claim
+        ? `The pods mount the volume claim "${groups.claim}", which does not exist.`
+        : 'The pods mount a volume claim (PVC) that is not bound to a volume yet.',
+    fix:
+      `Use the name of an existing claim: PCAI creates "models-pvc" in every user namespace (${GUIDE}, "Pre-download the model files in PVC"). ` +
+      'A newly created claim must show Bound before the pods can start.'
+  },
+  {
+    id: 'image-pull',
+    title: 'The container image cannot be downloaded',
+    severity: 'error',
+    patterns: [
+      /Failed to pull image "(?<image>[^"]+)"/,
+      /Back-off pulling image "(?<image>[^"]+)"/,
+      /ErrImagePull|ImagePullBackOff|InvalidImageName/
+    ],
+    cause: ({ groups }) =>
+      `The node cannot download the container image${groups.image ? ` ${groups.image}` : ''}.`,
+    fix:
+      'Check that the image name and tag exist (for example vllm/vllm-openai:v0.10.2 or lmsysorg/sglang:v0.5.6.post2). ' +
+      '"i/o timeout" or "dial tcp" means the node cannot reach the registry: use the registry mirror your administrator provides. ' +
+      '"unauthorized" or "pull access denied" means a private registry: add an imagePullSecret.'
+  },
+  {
+    id: 'hf-auth',
+    title: 'The model is gated on Hugging Face',
+    severity: 'error',
+    patterns: [
+      /GatedRepoError/,
+      /Cannot access gated repo/,
+      /You are trying to access a gated repo/,
+      /is restricted and you are not in the authorized list/,
+      /Repo model \S+ is gated/,
+      /403 Client Error: Forbidden for url: https:\/\/huggingface\.co\//
+    ],
+    cause: ({ model }) =>
+      `${model ? `The model ${model}` : 'The model'} is gated: Hugging Face serves it only to a token whose account accepted the model's license.`,
+    fix: ({ model, spec }) =>
+      `Log in at https://huggingface.co/${model ?? '<model>'} and accept the license (some need approval: wait for the e-mail). ` +
+      `Create a read token (Settings, Access Tokens) with that account and store it under the key "token" in the Secret ${spec.hfTokenSecret ? `"${spec.hfTokenSecret}"` : 'named by the hfTokenSecret field'}, never in the manifest. ` +
+      `Then redeploy, or download the model into models-pvc first (${GUIDE}, "Pre-download the model files in PVC").`
+  },
+  {
+    id: 'model-not-found',
+    title: 'The model id is not found',
+    severity: 'error',
+    patterns: [
+      /Repository Not Found for url: https?:/,
+      /RepositoryNotFoundError/,
+      /404 Client Error.*huggingface\.co/,
+      /is not a local folder and is not a valid model identifier/,
+      /Invalid repository ID or local directory specified/,
+      /does not appear to have a file named config\.json/
+    ],
+    cause: ({ model }) =>
+      `Hugging Face has no model ${model ? `"${model}"` : 'with this id'}, or it is private and the token cannot see it.`,
+    fix:
+      'Check the model id for typos and capitals: it reads "organisation/name", for example meta-llama/Llama-3.3-70B-Instruct. ' +
+      'A private model needs a token of an account with access in the token Secret. ' +
+      `A model downloaded into the volume needs HF_HOME set to the folder that holds hub/ (${GUIDE}: HF_HOME=/models, model under /models/hub).`
+  },
+  {
+    id: 'heads-not-divisible',
+    title: 'Tensor parallel size does not fit the model',
+    severity: 'error',
+    patterns: [
+      /Total number of attention heads \((?<heads>\d+)\) must be divisible by tensor parallel size \((?<tp>\d+)\)/,
+      /attention heads.*must be divisible by/i
+    ],
+    cause: ({ groups }) =>
+      groups.heads
+        ? `The model has ${groups.heads} attention heads, and they cannot be split evenly over tensor parallel size ${groups.tp}.`
+        : "The tensor parallel size does not divide the model's attention heads.",
+    fix: ({ groups }) => {
+      const heads = Number(groups.heads);
+      const sizes = heads
+        ? powersOfTwoDividing(heads, Number(groups.tp) || heads)
+        : [];
+      const choices = sizes.length
+        ? ` (${sizes.join(', ')} divide ${heads})`
+        : '';
+      return (
+        `Choose a tensor parallel size that divides the number of heads${choices}, and reach the other GPUs with pipeline parallel, so that tensor × pipeline parallel still equals all GPUs. ` +
+        `${GUIDE} recommends power-of-2 GPUs on whole nodes for this reason (vLLM issue #4232).`
+      );
+    }
+  },
+  {
+    id: 'kv-cache-too-small',
+    title: 'No room left for the context (KV cache)',
+    severity: 'error',
+    patterns: [
+      /max seq len \((?<maxLen>\d+)\) is larger than the maximum number of tokens that can be stored in KV cache \((?<fits>\d+)\)/,
+      /larger than the available KV cache memory/,
+      /Not enough memory\. Please try to increase --mem-fraction-static/
+    ],
+    cause: ({ groups }) =>
+      groups.maxLen
+        ? `After loading the weights, the GPUs hold ${groups.fits} tokens of context, but the model allows ${groups.maxLen}.`
+        : 'After loading the weights, too little GPU memory is left for the context of the requests (KV cache).',
+    fix: ({ groups }) =>
+      `vLLM: set --max-model-len to at most ${groups.fits ?? 'what fits'}, or raise --gpu-memory-utilization (for example 0.95). ` +
+      'SGLang: raise --mem-fraction-static (for example 0.9) or lower --context-length. ' +
+      'Or spread the model over more GPUs so each holds less of the weights.'
+  },
+  {
+    id: 'gpu-oom',
+    title: 'A GPU ran out of memory',
+    severity: 'error',
+    patterns: [
+      /CUDA out of memory/,
+      /OutOfMemoryError/,
+      /CUDA error: out of memory/,
+      /No available memory for the cache blocks/
+    ],
+    cause:
+      "A GPU ran out of memory: the model's share of the weights plus its working memory do not fit on one GPU.",
+    fix:
+      'Spread the model over more GPUs (more GPUs per node, or more nodes with tensor × pipeline parallel = all GPUs), or choose a smaller or quantized model. ' +
+      'To leave more headroom: vLLM --gpu-memory-utilization 0.85 with a smaller --max-model-len or --max-num-seqs; SGLang a smaller --mem-fraction-static (for example 0.8) or --max-running-requests.'
+  },
+  {
+    id: 'host-oom',
+    title: 'The pod ran out of CPU memory (RAM)',
+    severity: 'error',
+    patterns: [
+      /\bOOMKilled\b/,
+      /killed due to memory pressure \(OOM\)/,
+      /Memory cgroup out of memory/
+    ],
+    cause:
+      'A container used more RAM than the pod may use, and Kubernetes killed it (OOMKilled). Loading weights and Ray use a lot of RAM.',
+    fix:
+      'Raise or remove the memory limit of the leader and worker containers (resources.limits.memory). ' +
+      'Files in /dev/shm (emptyDir with medium Memory) count against that limit too, so leave room for them.'
+  },
+  {
+    id: 'shm-too-small',
+    title: 'Shared memory (/dev/shm) is too small',
+    severity: 'error',
+    patterns: [
+      /Error while creating shared memory segment/,
+      /posix_fallocate failed/,
+      /failed to extend \/dev\/shm/,
+      /\/dev\/shm has only \d+ bytes available/,
+      /ncclShmOpen/
+    ],
+    cause:
+      'The pod has too little shared memory: containers get 64 MB in /dev/shm by default, and NCCL and Ray need far more.',
+    fix:
+      'Mount an emptyDir volume with medium: Memory at /dev/shm in both the leader and the worker template, ' +
+      `as the guide's dshm volume does (${GUIDE}, "Enabling GPUDirect RDMA": shared memory).`
+  },
+  {
+    id: 'dns-resolution',
+    title: 'The pods cannot find each other by name',
+    severity: 'error',
+    patterns: [
+      /addresses of \((?<host>[^,]+), (?<port>\d+)\) cannot be retrieved/,
+      /Name or service not known/,
+      /Temporary failure in name resolution/,
+      /gaierror/,
+      /No address associated with hostname/
+    ],
+    cause: ({ groups }) =>
+      groups.host?.startsWith('$')
+        ? `The address "${groups.host}" was never filled in: it is a variable name, not a host.`
+        : `A pod could not look up the address ${groups.host ? `"${groups.host}"` : 'of another pod'} (the name does not resolve).`,
+    fix: ({ groups, spec }) => {
+      if (groups.host?.startsWith('$')) {
+        return 'Write the variable as $(LWS_LEADER_ADDRESS), with parentheses, in the container command or args: Kubernetes fills in only that form.';
+      }
+      const name = spec.name ?? '<lws-name>';
+      if (spec.serviceName && spec.serviceName === spec.name) {
+        return `The API Service is named "${name}", like the LWS, and hides the headless Service that LeaderWorkerSet creates for the pod names. Rename it, for example "${name}-leader" (${GUIDE}: do not give the leader Service the LWS's name).`;
+      }
+      return (
+        `Pods reach each other as <pod>.${name}.${spec.namespace ?? '<namespace>'} through the headless Service that LeaderWorkerSet creates with the LWS's own name. ` +
+        `Check that no other Service is named "${name}": the API Service needs a different name, such as "${name}-leader" (${GUIDE}: do not give the leader Service the LWS's name). ` +
+        'If the name is free, check that the other pod runs: its name resolves only while it exists.'
+      );
+    }
+  },
+  {
+    id: 'leader-unreachable',
+    title: 'A worker cannot reach the leader',
+    severity: 'error',
+    patterns: [
+      /client socket has timed out after \d+ms while trying to connect to \((?<host>[^,]+), (?<port>\d+)\)/,
+      /TCP client failed to connect/
+    ],
+    cause: ({ groups }) =>
+      `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
+    fix:
+      'Check that the leader pod runs and its log shows no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port). ' +
+      `Turn the Istio sidecar off (annotation sidecar.istio.io/inject: "false", as in ${GUIDE}), and make sure no NetworkPolicy blocks traffic between the pods.`
+  },
+  {
+    id: 'ray-cluster-not-ready',
+    title: "vLLM's Ray cluster is missing GPUs",
+    severity: 'error',
+    patterns: [
+      /Waiting for all ray workers to be active timed out/,
+      /Ray worker starts timeout/,
+      /No available node types can fulfill resource request/,
+      /Waiting for creating a placement group of specs/,
+      /required GPUs exceeds the total number of available GPUs in the placement group/
+    ],
+    cause:
+      'vLLM asked Ray for more GPUs than the Ray cluster has: not every worker pod joined the leader, or tensor × pipeline parallel is larger than all GPUs.',
+    fix: ({ spec }) =>
+      'Check that every worker pod runs and its log shows "Ray runtime started"; workers join the leader at $(LWS_LEADER_ADDRESS):6379. ' +
+      `Tensor × pipeline parallel must equal GPUs per node × nodes${spec.gpusPerNode && spec.nodes ? ` (${spec.gpusPerNode} × ${spec.nodes} = ${spec.gpusPerNode * spec.nodes} here)` : ''}. ` +
+      'With extra (RDMA) networks in the pod, set VLLM_HOST_IP to the pod IP (vLLM issue #7815).'
+  },
+  {
+    id: 'headless-ignored',
+    title: 'A vLLM worker node did not run headless',
+    severity: 'error',
+    patterns: [/collective_rpc should not be called on follower node/],
+    cause:
+      'A worker node started the API server instead of running headless, so it tried to drive the engine itself.',
+    fix: 'Start the worker pods with "vllm serve <model> --headless --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS)"; "python -m vllm.entrypoints.openai.api_server" ignores --headless (vLLM PR #36875).'
+  },
+  {
+    id: 'nccl-no-ib',
+    title: 'GPU traffic between nodes goes over TCP, not RDMA',
+    severity: ({ rdmaAsked }) => (rdmaAsked ? 'error' : 'warning'),
+    patterns: [
+      /NET\/IB : No device found/,
+      /Using network Socket/,
+      /NET\/Socket : Using/,
+      /Failed to open libibverbs/
+    ],
+    when: ({ rdmaAsked, rdmaSeen }) => rdmaAsked || !rdmaSeen,
+    cause: ({ rdmaAsked }) =>
+      rdmaAsked
+        ? 'NCCL found no usable RDMA device and falls back to TCP sockets, although the deployment asks for RDMA.'
+        : 'NCCL found no usable RDMA device and sends GPU traffic between nodes over TCP sockets, which is many times slower.',
+    fix:
+      'Set all five RDMA settings on both the leader and the worker template: the RDMA resources (rdma/rdma_shared_device_a, rdma/rdma_shared_device_b), ' +
+      'the network annotation k8s.v1.cni.cncf.io/networks, the IPC_LOCK capability, NCCL_IB_ADDR_FAMILY=AF_INET6 and the /dev/shm volume ' +
+      `(${GUIDE}, "Enabling GPUDirect RDMA"). With NCCL_DEBUG=INFO a healthy start logs "NET/IB : Using [0]mlx5_0:1/RoCE" and "via NET/IB/…/GDRDMA".`
+  },
+  {
+    id: 'nccl-timeout',
+    title: 'GPU communication between the pods timed out',
+    severity: 'error',
+    patterns: [
+      /Watchdog caught collective operation timeout/,
+      /Some NCCL operations have failed or timed out/,
+      /NCCL communicator was aborted/
+    ],
+    cause:
+      'A collective operation (all-reduce, broadcast…) waited too long for the other GPUs: one rank stopped answering.',
+    fix:
+      'Read the logs of all pods of the group for the first error: usually another pod crashed or hung before this. ' +
+      'If all pods are alive, suspect the network between nodes: check that NCCL uses RDMA (NET/IB lines with NCCL_DEBUG=INFO), ' +
+      `and use whole nodes (${GUIDE} warns that partial-GPU multi-node serving can hang in NCCL). SGLang: --disable-cuda-graph helps if it hangs at start.`
+  },
+  {
+    id: 'crash-loop',
+    title: 'A container keeps crashing',
+    severity: 'error',
+    patterns: [/CrashLoopBackOff/, /Back-off restarting failed container/],
+    cause:
+      'A container stops again and again, and Kubernetes restarts it with growing pauses.',
+    fix:
+      "The reason is in the container's previous log (kubectl logs --previous, or the log view): look for the first error there; other findings in this list usually name it. " +
+      'With restartPolicy RecreateGroupOnPodRestart, every crash restarts the whole group.'
+  }
+];
+
+/** Matches events and logs against the known failures; one diagnosis per rule, in table order. */
+export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
+  const lines = [
+    ...(evidence.events ?? []).map(eventLine),
+    ...logLines(evidence.logs ?? '')
+  ].filter(line => line.trim() !== '');
+  const spec = evidence.spec ?? {};
+  const context: Context = {
+    rdmaAsked: Boolean(spec.rdma),
+    rdmaSeen: lines.some(line => RDMA_IN_USE.test(line))
+  };
+  const found: Diagnosis[] = [];
+  for (const rule of RULES) {
+    if (rule.when && !rule.when(context)) {
+      continue;
+    }
+    const hit = firstHit(rule, lines);
+    if (!hit) {
+      continue;
+    }
+    const facts: Facts = {
+      groups: { ...hit.match.groups },
+      model: MODEL_IN_LINE.exec(hit.line)?.groups?.model,
+      spec,
+      rdmaAsked: context.rdmaAsked
+    };
+    found.push({
+      id: rule.id,
+      title: rule.title,
+      cause: render(rule.cause, facts),
+      fix: render(rule.fix, facts),
+      evidence: hit.line,
+      severity:
+        typeof rule.severity === 'function'
+          ? rule.severity(context)
+          : rule.severity
+    });
+  }
+  return found;
+}
+
+function firstHit(
+  rule: Rule,
+  lines: string[]
+): { line: string; match: RegExpExecArray } | undefined {
+  // The most telling pattern wins, even if a vaguer one matched an earlier line.
+  for (const pattern of rule.patterns) {
+    for (const line of lines) {
+      const match = pattern.exec(line);
+      if (match) {
+        return { line, match };
+      }
+    }
+  }
+  return undefined;
+}
+
+function render(text: Text, facts: Facts): string {
+  return typeof text === 'function' ? text(facts) : text;
+}
+
+function eventLine(event: DiagnosisEvent): string {
+  const message = event.message ?? '';
+  return event.reason ? `${event.reason}: ${message}` : message;
+}
+
+// eslint-disable-next-line no-control-regex -- terminal colour codes start with ESC
+const ANSI_COLOUR = /\u001b\[[0-9;]*m/g;
+
+// tqdm redraws with carriage returns, and colour codes would hide the text from the patterns.
+function logLines(logs: string): string[] {
+  return logs
+    .replace(ANSI_COLOUR, '')
+    .split(/\r\n|\r|\n/)
+    .map(line => line.trimEnd());
+}
+
+function powersOfTwoDividing(heads: number, limit: number): number[] {
+  const sizes: number[] = [];
+  for (let size = 1; size <= limit; size *= 2) {
+    if (heads % size === 0) {
+      sizes.push(size);
+    }
+  }
+  return sizes;
+}
