@@ -1,0 +1,112 @@
+import { parseDiagnoseInput } from '../diagnoseInput';
+
+describe('parseDiagnoseInput', () => {
+  it('reads "Reason: message" lines as events and keeps the rest as log text', () => {
+    const input = parseDiagnoseInput(
+      [
+        'FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu.',
+        'Loading safetensors checkpoint shards:  47% Completed | 14/30',
+        'BackOff: Back-off restarting failed container'
+      ].join('\n')
+    );
+    expect(input.events).toEqual([
+      {
+        reason: 'FailedScheduling',
+        message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.'
+      },
+      { reason: 'BackOff', message: 'Back-off restarting failed container' }
+    ]);
+    expect(input.logs).toBe(
+      'Loading safetensors checkpoint shards:  47% Completed | 14/30'
+    );
+  });
+
+  it('leaves Python exceptions, which look alike, in the log text', () => {
+    const text = [
+      'ValueError: Total number of attention heads (52) must be divisible by tensor parallel size (8).',
+      'AssertionError: collective_rpc should not be called on follower node',
+      'OSError: You are trying to access a gated repo.',
+      'RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.'
+    ].join('\n');
+    const input = parseDiagnoseInput(text);
+    expect(input.events).toEqual([]);
+    expect(input.logs).toBe(text);
+  });
+
+  it('accepts single-word reasons only when Kubernetes uses them', () => {
+    const input = parseDiagnoseInput(
+      'Failed: Error: ErrImagePull\nNote: this is not an event'
+    );
+    expect(input.events).toEqual([
+      { reason: 'Failed', message: 'Error: ErrImagePull' }
+    ]);
+    expect(input.logs).toBe('Note: this is not an event');
+  });
+
+  it('reads the Events table of kubectl describe pod', () => {
+    const input = parseDiagnoseInput(
+      [
+        'Events:',
+        '  Type     Reason            Age                From               Message',
+        '  ----     ------            ----               ----               -------',
+        '  Warning  FailedScheduling  16s (x13 over 6m)  default-scheduler  pod has unbound immediate PersistentVolumeClaims',
+        '  Normal   Pulling           33s                kubelet, minikube  Pulling image "lmsysorg/sglang:v0.5.6.post2"'
+      ].join('\n')
+    );
+    expect(input.events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'FailedScheduling',
+        message: 'pod has unbound immediate PersistentVolumeClaims'
+      },
+      {
+        type: 'Normal',
+        reason: 'Pulling',
+        message: 'Pulling image "lmsysorg/sglang:v0.5.6.post2"'
+      }
+    ]);
+  });
+
+  it('reads kubectl get events rows with the object they are about', () => {
+    const input = parseDiagnoseInput(
+      '2m   Warning   BackOff   pod/llama-70b-0-1   Back-off restarting failed container'
+    );
+    expect(input.events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'BackOff',
+        message: 'Back-off restarting failed container',
+        involvedObject: { kind: 'Pod', name: 'llama-70b-0-1' }
+      }
+    ]);
+  });
+
+  it('keeps indented describe fields such as "Reason: OOMKilled" as log text', () => {
+    const text = '      Reason:       OOMKilled\n      Exit Code:    137';
+    expect(parseDiagnoseInput(text)).toEqual({ events: [], logs: text });
+  });
+
+  it('reads the JSON of kubectl get events -o json', () => {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          reason: 'Failed',
+          message: 'Error: ImagePullBackOff',
+          type: 'Warning',
+          involvedObject: { kind: 'Pod', name: 'llama-70b-0' }
+        }
+      ]
+    };
+    const input = parseDiagnoseInput(JSON.stringify(list, null, 2));
+    expect(input.logs).toBe('');
+    expect(input.events).toHaveLength(1);
+    expect(input.events[0].message).toBe('Error: ImagePullBackOff');
+  });
+
+  it('treats text that only starts like JSON as log text', () => {
+    const text = '{"level": "info"} not json at all';
+    expect(parseDiagnoseInput(text)).toEqual({ events: [], logs: text });
+  });
+});
