@@ -1,0 +1,622 @@
+// The new-deployment form's values and their mapping to and from a DeploymentSpec.
+//
+// The form shows text as the user typed it (numbers included, so "2." is not lost while
+// typing), and an empty advanced field means "the default" (engine or cluster profile),
+// which the form shows as a placeholder. specFromForm turns the values into the spec the
+// YAML preview shows and the manifests are built from; formFromSpec reads a spec (from the
+// YAML editor, a fix or a draft) back into values. Spec fields without an input
+// (modelConfig, unknown fields) ride along in `extra`, so editing the YAML never loses them.
+
+import { lwsNameMaxLength, suggestDnsLabel } from './dns1123';
+import { shellQuote } from './engines/commandLine';
+import type { IIssue } from './issues';
+import { error } from './issues';
+import type { IClusterProfile } from './profiles';
+import type {
+  EngineName,
+  IDeploymentSpec,
+  IRdmaSettings,
+  IStorageSettings,
+  VllmMode
+} from './spec';
+import { DEFAULT_STORAGE } from './spec';
+
+/** What the form's inputs hold. */
+export interface IFormValues {
+  /** Id of the cluster profile the defaults come from. */
+  profileId: string;
+  name: string;
+  /** False while the name follows the model (the user has not typed one). */
+  nameEdited: boolean;
+  engine: EngineName;
+  model: string;
+  nodes: string;
+  gpusPerNode: string;
+  image: string;
+  gpuType: string;
+  tensorParallel: string;
+  pipelineParallel: string;
+  replicas: string;
+  port: string;
+  distPort: string;
+  serviceName: string;
+  /** The RDMA switch: IPC_LOCK, NCCL_IB_ADDR_FAMILY, networks, devices, all or nothing. */
+  rdma: boolean;
+  /** Networks, one per line (or comma-separated); empty: the profile's. */
+  rdmaNetworks: string;
+  /** `resource: count` per line; empty: the profile's. */
+  rdmaResources: string;
+  /** '' (the profile's), AF_INET6 or AF_INET. */
+  rdmaAddrFamily: string;
+  /** NCCL_DEBUG level, '' for none. */
+  ncclDebug: string;
+  /** Mount the models PVC (HF_HOME). */
+  storage: boolean;
+  storagePvc: string;
+  storageMountPath: string;
+  /** Name of the Secret holding the HF token (key `token`); '' for none. */
+  hfTokenSecret: string;
+  /** Extra engine arguments, shell-like: `--max-running-requests 500`. */
+  engineArgs: string;
+  leaderArgs: string;
+  workerArgs: string;
+  /** `NAME=value`, one per line. */
+  env: string;
+  /** '' (chosen from the image tag), `ray` or `native`. */
+  vllmMode: '' | 'ray' | 'native';
+  trustRemoteCode: boolean;
+  /** Spec fields the form has no input for, kept as they are. */
+  extra: Record<string, unknown>;
+}
+
+/** A form input, by its key in {@link IFormValues}. */
+export type FormField = Exclude<keyof IFormValues, 'extra' | 'nameEdited'>;
+
+/** The inputs under "Advanced": everything but the few required ones. */
+export const ADVANCED_FIELDS: readonly FormField[] = [
+  'image',
+  'gpuType',
+  'tensorParallel',
+  'pipelineParallel',
+  'replicas',
+  'port',
+  'distPort',
+  'serviceName',
+  'rdma',
+  'rdmaNetworks',
+  'rdmaResources',
+  'rdmaAddrFamily',
+  'ncclDebug',
+  'storage',
+  'storagePvc',
+  'storageMountPath',
+  'engineArgs',
+  'leaderArgs',
+  'workerArgs',
+  'env',
+  'vllmMode',
+  'trustRemoteCode'
+];
+
+/** Spec fields the form edits; any other field goes to `extra`. */
+const FORM_SPEC_FIELDS = new Set<string>([
+  'name',
+  'engine',
+  'image',
+  'model',
+  'nodes',
+  'gpusPerNode',
+  'gpuType',
+  'tensorParallel',
+  'pipelineParallel',
+  'replicas',
+  'port',
+  'distPort',
+  'serviceName',
+  'rdma',
+  'ncclDebug',
+  'storage',
+  'hfTokenSecret',
+  'engineArgs',
+  'leaderArgs',
+  'workerArgs',
+  'env',
+  'vllmMode',
+  'trustRemoteCode'
+]);
+
+/** Options of {@link initialValues}. */
+export interface IInitialOptions {
+  engine?: EngineName;
+  /** The `ncclDebugByDefault` setting: the guide wants INFO until the deployment is healthy. */
+  ncclDebug?: boolean;
+}
+
+/** A fresh form: one node of the profile's GPUs, its RDMA and storage, no model yet. */
+export function initialValues(
+  profile: IClusterProfile,
+  options: IInitialOptions = {}
+): IFormValues {
+  return {
+    profileId: profile.id,
+    name: '',
+    nameEdited: false,
+    engine: options.engine ?? 'vllm',
+    model: '',
+    nodes: '1',
+    gpusPerNode: String(profile.gpusPerNode),
+    image: '',
+    gpuType: '',
+    tensorParallel: '',
+    pipelineParallel: '',
+    replicas: '',
+    port: '',
+    distPort: '',
+    serviceName: '',
+    rdma: profile.rdma !== undefined,
+    rdmaNetworks: '',
+    rdmaResources: '',
+    rdmaAddrFamily: '',
+    ncclDebug: options.ncclDebug === false ? '' : 'INFO',
+    storage: true,
+    storagePvc: '',
+    storageMountPath: '',
+    hfTokenSecret: '',
+    engineArgs: '',
+    leaderArgs: '',
+    workerArgs: '',
+    env: '',
+    vllmMode: '',
+    trustRemoteCode: false,
+    extra: {}
+  };
+}
+
+/**
+ * The LWS name the form proposes for a model while the user has not typed one:
+ * `meta-llama/Llama-3.3-70B-Instruct` -> `llama-3-3-70b-instruct`.
+ */
+export function suggestName(model: string): string {
+  const last = model.trim().replace(/\/+$/, '').split('/').pop() ?? '';
+  return suggestDnsLabel(last, lwsNameMaxLength(1));
+}
+
+/**
+ * The values after the user changed one input: the name follows the model until the user
+ * types a name, and clearing the name makes it follow again.
+ */
+export function updateValues(
+  values: IFormValues,
+  change: Partial<IFormValues>
+): IFormValues {
+  const next = { ...values, ...change };
+  if (change.name !== undefined) {
+    next.nameEdited = change.name !== '';
+  }
+  if (!next.nameEdited && (change.model !== undefined || change.name === '')) {
+    next.name = suggestName(next.model);
+  }
+  return next;
+}
+
+/** The spec the values describe, and what in them cannot be read (issues with a `field`). */
+export function specFromForm(values: IFormValues): {
+  spec: IDeploymentSpec;
+  issues: IIssue[];
+} {
+  const issues: IIssue[] = [];
+  // `nodes` is required but may be unreadable: validateSpec then reports it missing.
+  const spec = {
+    name: values.name.trim(),
+    engine: values.engine
+  } as IDeploymentSpec;
+  const text = (field: 'image' | 'gpuType' | 'serviceName') => {
+    const value = values[field].trim();
+    if (value !== '') {
+      spec[field] = value;
+    }
+  };
+  const count = (
+    field:
+      | 'nodes'
+      | 'gpusPerNode'
+      | 'tensorParallel'
+      | 'pipelineParallel'
+      | 'replicas'
+      | 'port'
+      | 'distPort'
+  ) => {
+    const parsed = parseNumber(values[field]);
+    if (parsed === null) {
+      issues.push(
+        error(
+          'form-not-a-number',
+          `"${values[field].trim()}" is not a number.`,
+          field
+        )
+      );
+    } else if (parsed !== undefined) {
+      spec[field] = parsed;
+    }
+  };
+  text('image');
+  spec.model = values.model.trim();
+  count('nodes');
+  count('gpusPerNode');
+  text('gpuType');
+  count('tensorParallel');
+  count('pipelineParallel');
+  count('replicas');
+  count('port');
+  count('distPort');
+  text('serviceName');
+
+  if (values.rdma) {
+    const rdma: Partial<IRdmaSettings> = {};
+    const networks = splitList(values.rdmaNetworks);
+    if (networks.length > 0) {
+      rdma.networks = networks;
+    }
+    const resources = parseResources(values.rdmaResources);
+    if (resources.problem) {
+      issues.push(
+        error('form-rdma-resources', resources.problem, 'rdma.resources')
+      );
+    } else if (Object.keys(resources.value).length > 0) {
+      rdma.resources = resources.value;
+    }
+    if (values.rdmaAddrFamily.trim() !== '') {
+      rdma.addrFamily = values.rdmaAddrFamily.trim();
+    }
+    spec.rdma = Object.keys(rdma).length > 0 ? rdma : true;
+  } else {
+    spec.rdma = false;
+  }
+
+  if (values.ncclDebug.trim() !== '') {
+    spec.ncclDebug = values.ncclDebug.trim();
+  }
+
+  if (!values.storage) {
+    spec.storage = false;
+  } else {
+    const storage: Partial<IStorageSettings> = {};
+    if (values.storagePvc.trim() !== '') {
+      storage.pvc = values.storagePvc.trim();
+    }
+    if (values.storageMountPath.trim() !== '') {
+      storage.mountPath = values.storageMountPath.trim();
+    }
+    if (Object.keys(storage).length > 0) {
+      spec.storage = storage;
+    }
+  }
+
+  if (values.hfTokenSecret.trim() !== '') {
+    spec.hfTokenSecret = values.hfTokenSecret.trim();
+  }
+  for (const field of ['engineArgs', 'leaderArgs', 'workerArgs'] as const) {
+    const args = splitArgs(values[field]);
+    if (args.problem) {
+      issues.push(error('form-args', args.problem, field));
+    } else if (args.value.length > 0) {
+      spec[field] = args.value;
+    }
+  }
+  const env = parseEnv(values.env);
+  if (env.problem) {
+    issues.push(error('form-env', env.problem, 'env'));
+  } else if (Object.keys(env.value).length > 0) {
+    spec.env = env.value;
+  }
+  if (values.engine === 'vllm' && values.vllmMode !== '') {
+    spec.vllmMode = values.vllmMode;
+  }
+  if (values.trustRemoteCode) {
+    spec.trustRemoteCode = true;
+  }
+  return { spec: { ...spec, ...values.extra }, issues };
+}
+
+/**
+ * The form values of `spec` (from the YAML editor, a fix or a draft). `previous` keeps what
+ * the spec does not say: the profile and whether the user typed the name.
+ */
+export function formFromSpec(
+  spec: IDeploymentSpec,
+  previous: Pick<IFormValues, 'profileId' | 'nameEdited' | 'name'>
+): IFormValues {
+  const str = (value: unknown) =>
+    value === undefined || value === null ? '' : String(value);
+  const rdma = spec.rdma;
+  const rdmaObject =
+    rdma !== null && typeof rdma === 'object' ? rdma : undefined;
+  const storage = spec.storage;
+  const storageObject =
+    storage !== null && typeof storage === 'object' ? storage : undefined;
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (!FORM_SPEC_FIELDS.has(key)) {
+      extra[key] = value;
+    }
+  }
+  const name = str(spec.name);
+  return {
+    profileId: previous.profileId,
+    name,
+    nameEdited:
+      previous.nameEdited || (name !== '' && name !== suggestName(spec.model)),
+    engine: spec.engine,
+    model: str(spec.model),
+    nodes: str(spec.nodes),
+    gpusPerNode: str(spec.gpusPerNode),
+    image: str(spec.image),
+    gpuType: str(spec.gpuType),
+    tensorParallel: str(spec.tensorParallel),
+    pipelineParallel: str(spec.pipelineParallel),
+    replicas: str(spec.replicas),
+    port: str(spec.port),
+    distPort: str(spec.distPort),
+    serviceName: str(spec.serviceName),
+    rdma: rdma === true || rdmaObject !== undefined,
+    rdmaNetworks: (rdmaObject?.networks ?? []).join('\n'),
+    rdmaResources: Object.entries(rdmaObject?.resources ?? {})
+      .map(([resource, value]) => `${resource}: ${value}`)
+      .join('\n'),
+    rdmaAddrFamily: str(rdmaObject?.addrFamily),
+    ncclDebug:
+      spec.ncclDebug === true
+        ? 'INFO'
+        : typeof spec.ncclDebug === 'string'
+          ? spec.ncclDebug
+          : '',
+    storage: storage !== false && storage !== null,
+    storagePvc: str(storageObject?.pvc),
+    storageMountPath: str(storageObject?.mountPath),
+    hfTokenSecret: str(spec.hfTokenSecret),
+    engineArgs: joinArgs(spec.engineArgs),
+    leaderArgs: joinArgs(spec.leaderArgs),
+    workerArgs: joinArgs(spec.workerArgs),
+    env: Object.entries(spec.env ?? {})
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n'),
+    vllmMode: vllmModeValue(spec.vllmMode),
+    trustRemoteCode: spec.trustRemoteCode === true,
+    extra
+  };
+}
+
+/** The values with `fix` (an issue's suggested spec fields, or a plan) applied. */
+export function applySpecFix(
+  values: IFormValues,
+  fix: Partial<IDeploymentSpec>
+): IFormValues {
+  const { spec } = specFromForm(values);
+  const next = formFromSpec({ ...spec, ...fix }, values);
+  if (fix.name !== undefined) {
+    next.nameEdited = true;
+  }
+  return next;
+}
+
+/**
+ * The values for another cluster profile: its GPUs per node and RDMA switch, with the
+ * fields that came from the old profile (left empty) now showing the new one's defaults.
+ */
+export function switchProfile(
+  values: IFormValues,
+  profile: IClusterProfile
+): IFormValues {
+  return {
+    ...values,
+    profileId: profile.id,
+    gpusPerNode: String(profile.gpusPerNode),
+    rdma: profile.rdma !== undefined
+  };
+}
+
+/**
+ * A spec that renders the same manifests whatever profile the reader uses: the fields the
+ * profile defaulted (image, GPUs, RDMA, storage) written out, for `jupyterlab-lws render`
+ * and for files exported to the workspace.
+ *
+ * #### Notes
+ * A profile without a GPU type cannot be written out (an absent gpuType means "the
+ * reader's profile's"); that only changes the sizing advice, never the manifests' objects.
+ */
+export function selfContainedSpec(
+  spec: IDeploymentSpec,
+  profile: IClusterProfile
+): IDeploymentSpec {
+  const result: IDeploymentSpec = { ...spec };
+  const image =
+    nonEmpty(spec.image) ??
+    (spec.engine ? profile.images?.[spec.engine] : undefined);
+  if (image !== undefined) {
+    result.image = image;
+  }
+  if (result.gpusPerNode === undefined) {
+    result.gpusPerNode = profile.gpusPerNode;
+  }
+  const gpuType = nonEmpty(spec.gpuType) ?? profile.gpuType;
+  if (gpuType !== undefined) {
+    result.gpuType = gpuType;
+  }
+  if (spec.rdma === true || (spec.rdma && typeof spec.rdma === 'object')) {
+    const base = profile.rdma ?? {
+      networks: [],
+      resources: {},
+      addrFamily: 'AF_INET6'
+    };
+    const given = spec.rdma === true ? {} : spec.rdma;
+    result.rdma = {
+      networks: [...(given.networks ?? base.networks)],
+      resources: { ...(given.resources ?? base.resources) },
+      addrFamily: given.addrFamily ?? base.addrFamily
+    };
+  }
+  if (spec.storage !== false && spec.storage !== null) {
+    const base = profile.storage ?? DEFAULT_STORAGE;
+    result.storage = {
+      pvc: nonEmpty(spec.storage?.pvc) ?? base.pvc,
+      mountPath: nonEmpty(spec.storage?.mountPath) ?? base.mountPath
+    };
+  }
+  return result;
+}
+
+/** Maps an issue's spec field (`rdma.networks`, `env.FOO`) to the input that shows it. */
+export function formFieldOf(field: string | undefined): FormField | undefined {
+  if (field === undefined) {
+    return undefined;
+  }
+  const mapped: Record<string, FormField> = {
+    rdma: 'rdma',
+    'rdma.networks': 'rdmaNetworks',
+    'rdma.resources': 'rdmaResources',
+    'rdma.addrFamily': 'rdmaAddrFamily',
+    storage: 'storage',
+    'storage.pvc': 'storagePvc',
+    'storage.mountPath': 'storageMountPath'
+  };
+  if (mapped[field] !== undefined) {
+    return mapped[field];
+  }
+  if (field === 'env' || field.startsWith('env.')) {
+    return 'env';
+  }
+  const known: readonly string[] = [
+    'name',
+    'engine',
+    'model',
+    'nodes',
+    'gpusPerNode',
+    'hfTokenSecret',
+    ...ADVANCED_FIELDS
+  ];
+  return known.includes(field) ? (field as FormField) : undefined;
+}
+
+/**
+ * Words of an argument line, split on white space, honouring single and double quotes and
+ * backslashes (so `--chat-template "a b"` is two words); a `problem` for an open quote.
+ */
+export function splitArgs(text: string): { value: string[]; problem?: string } {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quote) {
+      if (char === quote) {
+        quote = undefined;
+      } else if (char === '\\' && quote === '"' && i + 1 < text.length) {
+        word += text[++i];
+      } else {
+        word += char;
+      }
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) {
+        words.push(word);
+      }
+      word = '';
+      inWord = false;
+    } else {
+      word += char;
+      inWord = true;
+    }
+  }
+  if (quote) {
+    return {
+      value: [],
+      problem: `A ${quote === '"' ? 'double' : 'single'} quote is not closed.`
+    };
+  }
+  if (inWord) {
+    words.push(word);
+  }
+  return { value: words };
+}
+
+/** Arguments as one line that {@link splitArgs} reads back into the same words. */
+export function joinArgs(args: readonly unknown[] | undefined): string {
+  return (args ?? []).map(arg => shellQuote(String(arg))).join(' ');
+}
+
+/** `NAME=value` lines (blank lines and `#` comments skipped) as a mapping. */
+export function parseEnv(text: string): {
+  value: Record<string, string>;
+  problem?: string;
+} {
+  const value: Record<string, string> = {};
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) {
+      continue;
+    }
+    const equals = line.indexOf('=');
+    if (equals <= 0) {
+      return {
+        value: {},
+        problem: `Line ${index + 1} ("${line}") is not NAME=value.`
+      };
+    }
+    value[line.slice(0, equals).trim()] = line.slice(equals + 1).trim();
+  }
+  return { value };
+}
+
+/** `resource: count` (or `resource=count`) lines as a mapping; a bare resource counts 1. */
+export function parseResources(text: string): {
+  value: Record<string, number>;
+  problem?: string;
+} {
+  const value: Record<string, number> = {};
+  for (const item of splitList(text)) {
+    const match = /^([^:=\s]+)\s*(?:[:=]\s*(.*))?$/.exec(item);
+    const count = match?.[2] === undefined ? 1 : parseNumber(match[2]);
+    if (!match || count === null || count === undefined) {
+      return {
+        value: {},
+        problem: `"${item}" is not "resource: count", e.g. "rdma/rdma_shared_device_a: 1".`
+      };
+    }
+    value[match[1]] = count;
+  }
+  return { value };
+}
+
+/** Items of a list typed one per line or separated by commas. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map(item => item.trim())
+    .filter(item => item !== '');
+}
+
+/** A number typed into the form: undefined when empty, null when not a number. */
+export function parseNumber(text: string): number | undefined | null {
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    return undefined;
+  }
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(trimmed)) {
+    return null;
+  }
+  return Number(trimmed);
+}
+
+function vllmModeValue(mode: VllmMode | undefined): IFormValues['vllmMode'] {
+  return mode === 'ray' || mode === 'native' ? mode : '';
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
