@@ -80,8 +80,10 @@ const IMAGE_PULL_FAILURES = new Set([
   'InvalidImageName'
 ]);
 
-// How far a not-ready group has come; the deployment is as far as its slowest group.
-const PROGRESS_RANK: Record<string, number> = {
+// How far a not-ready pod or group has come; the deployment is as far as its slowest group,
+// and a failure is the furthest behind of all.
+const PROGRESS_RANK: Record<Verdict['state'], number> = {
+  Failed: -1,
   Pending: 0,
   Scheduling: 1,
   PullingImage: 2,
@@ -172,9 +174,7 @@ export function deploymentStatus(
   const summaries = ownPods.map(podSummary);
   const size = lws?.spec?.leaderWorkerTemplate?.size ?? 1;
   const groupIndexes = new Set(summaries.map(pod => pod.groupIndex));
-  const replicas = lws
-    ? (lws.spec?.replicas ?? 1)
-    : Math.max(groupIndexes.size, 0);
+  const replicas = lws ? (lws.spec?.replicas ?? 1) : groupIndexes.size;
   for (let index = 0; index < replicas; index++) {
     groupIndexes.add(index);
   }
@@ -247,11 +247,9 @@ function overallState(
     group,
     verdict: groupVerdict(group, lws ? size : undefined, pods, events, now)
   }));
-  const failed = verdicts.find(({ verdict }) => verdict.state === 'Failed');
-  const slowest = [...verdicts].sort(
+  const worst = verdicts.sort(
     (a, b) => PROGRESS_RANK[a.verdict.state] - PROGRESS_RANK[b.verdict.state]
   )[0];
-  const worst = failed ?? slowest;
   const where = replicas > 1 ? `Group ${worst.group.index}: ` : '';
   const readyCount = expected.length - notReady.length;
   if (readyCount > 0) {
@@ -267,6 +265,7 @@ function overallState(
   return { state, reason: `${where}${worst.verdict.reason}${rollout}` };
 }
 
+// Starting (scheduled, containers being created) is shown as Pending.
 type Verdict = {
   state:
     | 'Failed'
