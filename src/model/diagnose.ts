@@ -110,7 +110,7 @@ export const RULES: readonly Rule[] = [
       `No node can give the pod the RDMA device it asks for (${groups.resource}).`,
     fix: ({ groups }) =>
       `Check that "${groups.resource}" is a resource the cluster offers: PCAI names them rdma/rdma_shared_device_a and rdma/rdma_shared_device_b (${GUIDE}, "Enabling GPUDirect RDMA"). ` +
-      'If the name is right, the nodes with free GPUs have no RDMA device plugin running: ask your administrator, or deploy without RDMA (slower).'
+      'If the name is right, no node with free GPUs has a free RDMA device (the RDMA device plugin is missing there, or its devices are all in use): ask your administrator, or deploy without RDMA (slower).'
   },
   {
     id: 'pvc-not-bound',
