@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from .config import LwsServing
-from .kube_client import USER_AGENT, UpstreamError, _describe
+from .kube_client import USER_AGENT, UpstreamError, describe_transport_error
 
 __all__ = ["EndpointClient"]
 
@@ -23,6 +23,8 @@ class EndpointClient:
     def __init__(self, settings: LwsServing) -> None:
         self.settings = settings
         self._client: httpx.AsyncClient | None = None
+        self.open_streams = 0
+        """Upstream streams open right now."""
 
     def url(self, service: str, namespace: str, port: int, path: str) -> str:
         """The upstream URL for ``path`` on ``service:port``."""
@@ -63,10 +65,14 @@ class EndpointClient:
         try:
             response = await client.send(request, stream=True)
         except httpx.TransportError as error:
-            raise UpstreamError(f"could not reach {label}: {_describe(error)}") from error
+            raise UpstreamError(
+                f"could not reach {label}: {describe_transport_error(error)}"
+            ) from error
+        self.open_streams += 1
         try:
             yield response
         finally:
+            self.open_streams -= 1
             await response.aclose()
 
     async def aclose(self) -> None:

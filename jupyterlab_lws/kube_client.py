@@ -22,7 +22,7 @@ import httpx
 
 from .config import LwsServing, NotInClusterError
 
-__all__ = ["KubeClient", "TokenFile", "UpstreamError"]
+__all__ = ["KubeClient", "TokenFile", "UpstreamError", "describe_transport_error"]
 
 USER_AGENT = "jupyterlab-lws"
 
@@ -73,7 +73,7 @@ class TokenFile:
         return self._token
 
 
-def _describe(error: Exception) -> str:
+def describe_transport_error(error: Exception) -> str:
     """A short human reason for a transport error ("connection refused", "timed out", ...)."""
     cause: BaseException | None = error
     while cause is not None:
@@ -100,6 +100,8 @@ class KubeClient:
         self.token = TokenFile(settings.token_path)
         self._client: httpx.AsyncClient | None = None
         self._namespace: str | None = None
+        self.open_streams = 0
+        """Upstream streams (watches, log follows) open right now."""
 
     @property
     def namespace(self) -> str:
@@ -174,7 +176,7 @@ class KubeClient:
                 response = await client.send(build(True), stream=stream)
         except httpx.TransportError as error:
             raise UpstreamError(
-                f"could not reach the Kubernetes API server at {self.base_url}: {_describe(error)}"
+                f"could not reach the Kubernetes API server at {self.base_url}: {describe_transport_error(error)}"
             ) from error
         return response
 
@@ -225,9 +227,11 @@ class KubeClient:
             return self._request(method, path, pairs, body, hdrs, stream=True, force_token=force)
 
         response = await self._send(build, stream=True)
+        self.open_streams += 1
         try:
             yield response
         finally:
+            self.open_streams -= 1
             await response.aclose()
 
     async def aclose(self) -> None:

@@ -1,0 +1,204 @@
+"""The smoke-test chat proxy, against a small local server that streams server-sent events.
+
+This is transport testing: the engine is a stand-in started here; the real OpenAI-compatible
+engine is tested elsewhere. No Kubernetes API server is involved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+import tornado.httpserver
+import tornado.testing
+import tornado.web
+
+NAMESPACE = "project-user-alice"
+
+
+class FakeEngine:
+    """What the stand-in engine saw and when, with a gate the test opens per event."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes, dict[str, str]]] = []
+        self.gate: asyncio.Queue[str | None] = asyncio.Queue()
+        self.closed = asyncio.Event()
+        self.port = 0
+
+
+class ChatHandler(tornado.web.RequestHandler):
+    """``POST /v1/chat/completions``: one SSE event per item the test puts in the gate."""
+
+    def initialize(self, engine: FakeEngine) -> None:
+        self.engine = engine
+
+    async def post(self) -> None:
+        engine = self.engine
+        engine.requests.append(
+            (self.request.method, self.request.uri, self.request.body, dict(self.request.headers))
+        )
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        await self.flush()
+        while (text := await engine.gate.get()) is not None:
+            chunk = {"choices": [{"index": 0, "delta": {"content": text}}]}
+            self.write(f"data: {json.dumps(chunk)}\n\n")
+            await self.flush()
+        self.write("data: [DONE]\n\n")
+        self.finish()
+
+    def on_connection_close(self) -> None:
+        self.engine.closed.set()
+
+
+class ModelsHandler(tornado.web.RequestHandler):
+    def initialize(self, engine: FakeEngine) -> None:
+        self.engine = engine
+
+    def get(self) -> None:
+        self.engine.requests.append(
+            (self.request.method, self.request.uri, b"", dict(self.request.headers))
+        )
+        self.finish({"object": "list", "data": [{"id": "tiny", "object": "model"}]})
+
+
+class ErrorHandler(tornado.web.RequestHandler):
+    def post(self) -> None:
+        self.set_status(400)
+        self.finish({"object": "error", "message": "max_tokens is too large", "code": 400})
+
+
+@pytest.fixture
+async def engine():
+    """The stand-in engine, on a free local port."""
+    fake = FakeEngine()
+    app = tornado.web.Application(
+        [
+            (r"/v1/chat/completions", ChatHandler, {"engine": fake}),
+            (r"/v1/models", ModelsHandler, {"engine": fake}),
+            (r"/v1/completions", ErrorHandler),
+        ]
+    )
+    sock, fake.port = tornado.testing.bind_unused_port()
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets([sock])
+    yield fake
+    server.stop()
+    await server.close_all_connections()
+
+
+@pytest.fixture
+def lws_settings(tmp_path):
+    """A namespace and an endpoint URL template pointing at the local stand-in engine."""
+    (tmp_path / "namespace").write_text(NAMESPACE)
+    return {
+        "service_account_dir": str(tmp_path),
+        "api_server": "https://127.0.0.1:9",  # never contacted by these tests
+        "endpoint_url_template": "http://127.0.0.1:{port}",
+    }
+
+
+async def test_models_are_proxied(jp_fetch, engine):
+    response = await jp_fetch(
+        "lws", "api", "endpoints", "llama-leader", str(engine.port), "v1/models"
+    )
+    assert response.code == 200
+    assert json.loads(response.body)["data"][0]["id"] == "tiny"
+    method, uri, _, headers = engine.requests[0]
+    assert (method, uri) == ("GET", "/v1/models")
+    # The Jupyter token stays in Jupyter: it is never sent to the model endpoint.
+    assert "Authorization" not in headers
+
+
+async def test_chat_events_arrive_before_the_stream_ends(client, engine):
+    body = {"model": "tiny", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    url = f"lws/api/endpoints/llama-leader/{engine.port}/v1/chat/completions"
+    async with client.stream("POST", url, json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        chunks = response.aiter_raw()
+        arrivals = []
+        for word in ("Hello", " world"):
+            await engine.gate.put(word)
+            started = time.monotonic()
+            chunk = await asyncio.wait_for(anext(chunks), timeout=5)
+            arrivals.append(time.monotonic() - started)
+            assert word in chunk.decode()
+        # Each event came through while the engine was still generating (the next is not
+        # sent yet), i.e. unbuffered.
+        await engine.gate.put(None)
+        rest = b"".join([chunk async for chunk in chunks])
+    assert b"[DONE]" in rest
+    assert max(arrivals) < 2
+    method, _, sent, headers = engine.requests[0]
+    assert method == "POST"
+    assert json.loads(sent) == body
+    assert headers["Content-Type"] == "application/json"
+
+
+async def test_closing_the_browser_request_cancels_upstream(client, engine):
+    url = f"lws/api/endpoints/llama-leader/{engine.port}/v1/chat/completions"
+    async with client.stream("POST", url, json={"stream": True}) as response:
+        await engine.gate.put("first")
+        chunks = response.aiter_raw()
+        assert b"first" in await asyncio.wait_for(anext(chunks), timeout=5)
+        # Leave without reading the rest, as a browser tab that is closed.
+    started = time.monotonic()
+    await asyncio.wait_for(engine.closed.wait(), timeout=5)
+    assert time.monotonic() - started < 2
+
+
+async def test_upstream_errors_pass_through_with_their_status(jp_fetch, engine):
+    url = ("lws", "api", "endpoints", "llama-leader", str(engine.port), "v1/completions")
+    response = await jp_fetch(*url, method="POST", body="{}", raise_error=False)
+    assert response.code == 400
+    assert json.loads(response.body)["message"] == "max_tokens is too large"
+
+
+async def test_unreachable_endpoint_is_a_502_that_says_so(jp_fetch):
+    with socket_bound_but_closed() as port:
+        response = await jp_fetch(
+            "lws", "api", "endpoints", "llama-70b-leader", str(port), "v1/models", raise_error=False
+        )
+    assert response.code == 502
+    payload = json.loads(response.body)
+    assert payload["message"] == f"could not reach llama-70b-leader:{port}: connection refused"
+    assert payload["reason"] == "UpstreamUnreachable"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "reason"),
+    [
+        ("GET", "llama-leader/8000/metrics", "not an allowed endpoint path"),
+        ("GET", "llama-leader/8000/v1/models/..%2F..%2Fadmin", "percent-encoded"),
+        ("GET", "llama-leader/8000/v1/../../../api/v1/secrets", "relative path segments"),
+        ("GET", "evil.example.com/80/v1/models", "not a valid Service name"),
+        ("GET", "llama-leader/http:%2F%2Fevil/v1/models", "not a port"),
+        ("GET", "llama-leader/8000/http://evil/v1/models", "absolute URLs"),
+        ("GET", "llama-leader/8000/v1/models?url=http://evil", "query strings"),
+        ("DELETE", "llama-leader/8000/v1/models", None),
+    ],
+)
+async def test_refusals_never_leave_the_server(raw_request, upstream_calls, method, path, reason):
+    status, payload = await raw_request(method, f"lws/api/endpoints/{path}")
+    if reason is None:  # a method the route does not serve at all
+        assert status == 405
+    else:
+        assert status == 403
+        assert reason in payload["reason"]
+        assert payload["message"].startswith("jupyterlab-lws does not forward")
+    assert upstream_calls == []
+
+
+class socket_bound_but_closed:
+    """A local port with nothing listening (bound, then released)."""
+
+    def __enter__(self) -> int:
+        sock, port = tornado.testing.bind_unused_port()
+        sock.close()
+        return port
+
+    def __exit__(self, *exc: object) -> None:
+        return None
