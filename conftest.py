@@ -36,7 +36,8 @@ def lws_settings():
 def jp_server_config(jp_server_config, lws_settings):
     return {
         "ServerApp": {
-            "jpserver_extensions": {"jupyterlab_lws": True},
+            # pytest-jupyter adds the terminals extension unless told; it is not needed here.
+            "jpserver_extensions": {"jupyterlab_lws": True, "jupyter_server_terminals": False},
             # Test against a server which requires authentication on all endpoints
             "allow_unauthenticated_access": False,
         },

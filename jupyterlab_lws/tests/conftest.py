@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,40 @@ def upstream_calls(jp_serverapp) -> list[str]:
         upstream = jp_serverapp.web_app.settings[key]
         upstream._http = recording(upstream._http)
     return calls
+
+
+def unique(prefix: str = "lws-test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def k8s(jp_fetch):
+    """``await k8s(method, path, body=..., params=...)`` -> (status, decoded JSON body)."""
+
+    async def call(
+        method: str,
+        path: str,
+        *,
+        body: object | None = None,
+        content_type: str = "application/json",
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, dict]:
+        kwargs: dict = {"method": method, "params": params, "raise_error": False}
+        if body is not None:
+            kwargs["body"] = body if isinstance(body, str) else json.dumps(body)
+            kwargs["headers"] = {"Content-Type": content_type}
+        elif method in ("POST", "PUT", "PATCH"):
+            kwargs["body"] = ""
+        response = await jp_fetch("lws/api/k8s", path, **kwargs)
+        return response.code, json.loads(response.body) if response.body else {}
+
+    return call
+
+
+@pytest.fixture
+def cleanup(cluster, namespace):
+    """Objects to delete as admin after the test, whatever happened: ``cleanup(kind, name)``."""
+    created: list[tuple[str, str]] = []
+    yield lambda kind, name: created.append((kind, name))
+    for kind, name in created:
+        cluster.kubectl("delete", kind, name, "-n", namespace, "--ignore-not-found", "--wait=false")
