@@ -193,10 +193,16 @@ class ContextRouteHandler(LwsRouteHandler):
 class KubernetesRouteHandler(LwsRouteHandler):
     """``lws/api/k8s/<path>``: the allow-listed proxy to the Kubernetes API server."""
 
-    def _forward_headers(self, decision: Decision) -> dict[str, str]:
+    def _body(self) -> bytes | None:
+        """The request body: objects and patches, and DeleteOptions on a DELETE."""
+        if self.request.method in ("POST", "PUT", "PATCH"):
+            return self.request.body
+        return self.request.body if self.request.method == "DELETE" and self.request.body else None
+
+    def _forward_headers(self, decision: Decision, body: bytes | None) -> dict[str, str]:
         headers: dict[str, str] = {}
         content_type = self.request.headers.get("Content-Type")
-        if self.request.method in ("POST", "PUT", "PATCH"):
+        if body is not None:
             media_type = (content_type or "").split(";")[0].strip().lower()
             if media_type not in _KUBE_CONTENT_TYPES:
                 raise LwsError(
@@ -220,8 +226,8 @@ class KubernetesRouteHandler(LwsRouteHandler):
         decision = authorize(method, path, self.request.query, self.kube.namespace)
         if not decision.allowed:
             self.refuse(decision, f"{method} {path}")
-        headers = self._forward_headers(decision)
-        body = self.request.body if method in ("POST", "PUT", "PATCH") else None
+        body = self._body()
+        headers = self._forward_headers(decision, body)
         self.log.debug("jupyterlab-lws: %s %s (%s)", method, decision.path, decision.verb)
         if decision.streaming:
             await self.relay(

@@ -90,3 +90,18 @@ async def test_outside_a_pod_the_answer_says_what_to_configure(jp_fetch, monkeyp
     assert payload["reason"] == "NotInCluster"
     assert "/nonexistent/sa/namespace" in payload["message"]
     assert "c.LwsServing.service_account_dir" in payload["message"]
+
+
+async def test_bodies_of_unknown_media_types_are_not_forwarded(jp_fetch, upstream_calls):
+    response = await jp_fetch(
+        "lws/api/k8s/api/v1/namespaces/from-the-command-line/services",
+        method="POST",
+        body="name: x",
+        headers={"Content-Type": "text/plain"},
+        raise_error=False,
+    )
+    assert response.code == 415
+    payload = json.loads(response.body)
+    assert payload["reason"] == "UnsupportedMediaType"
+    assert "application/apply-patch+yaml" in payload["message"]
+    assert upstream_calls == []

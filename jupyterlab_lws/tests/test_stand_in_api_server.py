@@ -1,12 +1,15 @@
-"""Context answers the real cluster cannot be put into without breaking it for others: the LWS
-CRD absent, an authorizer that cannot list rules, no SelfSubjectReview. A stand-in API server
-answers with recorded Kubernetes shapes; everything else is tested against the real cluster."""
+"""What the shared local cluster cannot show without breaking it for others: the LWS CRD
+absent, an authorizer that cannot list rules, no SelfSubjectReview, and container logs (kwok's
+pods run no containers). A stand-in API server answers with Kubernetes' shapes; everything else
+is tested against the real cluster."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import ssl
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +75,32 @@ class StandInApiServer(tornado.web.RequestHandler):
             )
 
 
+class LogHandler(tornado.web.RequestHandler):
+    """``GET .../pods/engine-0/log``: one line, then (with follow=true) a line per gate item."""
+
+    def initialize(self, gate: asyncio.Queue, closed: asyncio.Event) -> None:
+        self.gate = gate
+        self.closed = closed
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.write("INFO starting engine\n")
+        await self.flush()
+        if self.get_argument("follow", "") == "true":
+            while (line := await self.gate.get()) is not None:
+                self.write(line)
+                await self.flush()
+
+    def on_connection_close(self) -> None:
+        self.closed.set()
+
+
+@pytest.fixture
+def engine_log():
+    """The stand-in's log stream: put lines in ``gate``; ``closed`` is set on disconnect."""
+    return {"gate": asyncio.Queue(), "closed": asyncio.Event()}
+
+
 @pytest.fixture
 def api_port():
     sock, port = tornado.testing.bind_unused_port()
@@ -80,10 +109,13 @@ def api_port():
 
 
 @pytest.fixture
-async def api_log(api_port):
+async def api_log(api_port, engine_log):
     """Requests the stand-in API server received."""
     log: list[str] = []
-    app = tornado.web.Application([(r"/(.*)", StandInApiServer, {"log": log})])
+    logs = f"/api/v1/namespaces/{NAMESPACE}/pods/engine-0/log"
+    app = tornado.web.Application(
+        [(logs, LogHandler, engine_log), (r"/(.*)", StandInApiServer, {"log": log})]
+    )
     server = tornado.httpserver.HTTPServer(app)
     server.listen(api_port, "127.0.0.1")
     yield log
@@ -134,3 +166,32 @@ async def test_k8s_status_objects_reach_the_browser_intact(jp_fetch):
     assert json.loads(response.body) == _status(
         404, "NotFound", "the server could not find the requested resource"
     )
+
+
+async def test_followed_logs_stream_line_by_line_and_stop_with_the_browser(
+    client, engine_log, jp_serverapp
+):
+    url = f"lws/api/k8s/api/v1/namespaces/{NAMESPACE}/pods/engine-0/log"
+    kube = jp_serverapp.web_app.settings["lws_kube"]
+    params = {"follow": "true", "container": "engine", "timestamps": "false"}
+    async with client.stream("GET", url, params=params) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/plain"
+        lines = response.aiter_lines()
+        assert await asyncio.wait_for(anext(lines), 5) == "INFO starting engine"
+        for text in ("NCCL INFO Bootstrap", "INFO Uvicorn running on http://0.0.0.0:31000"):
+            await engine_log["gate"].put(text + "\n")
+            assert await asyncio.wait_for(anext(lines), 5) == text
+        assert kube.open_streams == 1
+    started = time.monotonic()
+    await asyncio.wait_for(engine_log["closed"].wait(), 5)
+    assert time.monotonic() - started < 2
+
+
+async def test_logs_without_follow_are_answered_whole(jp_fetch):
+    response = await jp_fetch(
+        f"lws/api/k8s/api/v1/namespaces/{NAMESPACE}/pods/engine-0/log", params={"tailLines": "5"}
+    )
+    assert response.code == 200
+    assert response.body == b"INFO starting engine\n"
+    assert response.headers["Content-Type"] == "text/plain"
