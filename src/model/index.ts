@@ -9,5 +9,7 @@ export * from './issues';
 export * from './lws';
 export * from './manifests';
 export * from './profiles';
+export * from './sizing';
 export * from './spec';
 export * from './specYaml';
+export * from './validate';

@@ -1,0 +1,461 @@
+// Sizing advice: how many nodes and GPUs a model needs, and how to split it (TP, PP).
+//
+// The memory rule. An engine may use GPU_MEMORY_UTILIZATION of each GPU (vLLM's
+// --gpu-memory-utilization defaults to 0.9, https://docs.vllm.ai/en/stable/configuration/
+// engine_args/; SGLang's --mem-fraction-static is similar); the rest is for the CUDA
+// context, NCCL buffers and CUDA graphs. Within that share the engine profiles a forward
+// pass for activations (ACTIVATION_RESERVE) and fills what is left with KV cache; vLLM
+// refuses to start when the KV cache cannot hold one sequence of the served length. So a
+// plan must fit
+//     weights + KV cache for DEFAULT_KV_CACHE_TOKENS <= GPUs x memory x (0.9 - 0.05),
+// with weights = parameters x bytes per parameter and the KV cache per token
+// 2 (K, V) x layers x KV heads x head dim x 2 bytes (BF16 cache). GPU memory is the
+// marketed number, which is conservative for HBM parts that count GiB.
+//
+// The guide's rules on top: power-of-2 GPU counts, whole nodes when spanning nodes, and a
+// model that fits one node stays on one node (tensor parallel only). Across nodes the
+// plan is vLLM's (parallelism_scaling.md): TP = GPUs per node, PP = nodes.
+
+import type { IGpuFacts, IModelFacts, WeightDtype } from './catalog';
+import { BYTES_PER_PARAMETER } from './catalog';
+import type { IIssue } from './issues';
+import { error, warning } from './issues';
+import type { IDeploymentSpec } from './spec';
+
+/** Share of each GPU's memory the engine may use (vLLM's default). */
+export const GPU_MEMORY_UTILIZATION = 0.9;
+
+/** Share of each GPU's memory kept for activations of the profiled forward pass. */
+export const ACTIVATION_RESERVE = 0.05;
+
+/** KV cache a plan must leave room for, in tokens: one long request or several short ones. */
+export const DEFAULT_KV_CACHE_TOKENS = 32768;
+
+/** Most nodes a plan considers. */
+export const MAX_PLAN_NODES = 64;
+
+/** How a model's memory compares with a set of GPUs. */
+export interface IMemoryEstimate {
+  weightGB: number;
+  kvCacheGB: number;
+  /** weights + KV cache. */
+  requiredGB: number;
+  /** What the engine can use of these GPUs after the activation reserve. */
+  usableGB: number;
+  fits: boolean;
+}
+
+/** A parallelism plan: what to put in the spec, and why. */
+export interface IParallelismPlan {
+  nodes: number;
+  /** GPUs each pod requests (may be fewer than the node has, on a single node). */
+  gpusPerNode: number;
+  tensorParallel: number;
+  pipelineParallel: number;
+  totalGpus: number;
+  memory: IMemoryEstimate;
+  /** False when even MAX_PLAN_NODES nodes are too small (an error in `warnings`). */
+  fits: boolean;
+  /** The guide's rules that apply to this plan, as issues with reasons. */
+  warnings: IIssue[];
+}
+
+/** Input of `planParallelism`. */
+export interface IPlanRequest {
+  model: IModelFacts;
+  gpu: IGpuFacts;
+  /** GPUs in each node. */
+  gpusPerNode: number;
+  /** KV cache to leave room for, in tokens (DEFAULT_KV_CACHE_TOKENS). */
+  kvCacheTokens?: number;
+}
+
+/** Weights in GB: the checkpoint size when known, else parameters x bytes per parameter. */
+export function weightGB(model: IModelFacts): number {
+  return model.weightGB ?? model.parametersB * BYTES_PER_PARAMETER[model.dtype];
+}
+
+/** KV cache bytes per token (GQA formula with a BF16 cache, unless the model says otherwise). */
+export function kvCacheBytesPerToken(model: IModelFacts): number {
+  return (
+    model.kvCacheBytesPerToken ??
+    2 * model.layers * model.kvHeads * model.headDim * 2
+  );
+}
+
+/** Memory needed by `model` against `gpus` GPUs of type `gpu`. */
+export function estimateMemory(
+  model: IModelFacts,
+  gpu: IGpuFacts,
+  gpus: number,
+  kvCacheTokens: number = DEFAULT_KV_CACHE_TOKENS
+): IMemoryEstimate {
+  const tokens = Math.min(kvCacheTokens, model.contextLength ?? kvCacheTokens);
+  const weights = weightGB(model);
+  const kvCache = (kvCacheBytesPerToken(model) * tokens) / 1e9;
+  const usable =
+    gpus * gpu.memoryGB * (GPU_MEMORY_UTILIZATION - ACTIVATION_RESERVE);
+  return {
+    weightGB: weights,
+    kvCacheGB: kvCache,
+    requiredGB: weights + kvCache,
+    usableGB: usable,
+    fits: weights + kvCache <= usable
+  };
+}
+
+/** True for 1, 2, 4, 8, ... */
+export function isPowerOfTwo(value: number): boolean {
+  return Number.isInteger(value) && value > 0 && (value & (value - 1)) === 0;
+}
+
+/**
+ * Whether TP can split the model's attention: vLLM and SGLang shard attention heads
+ * whole, so TP must divide them ("Total number of attention heads must be divisible by
+ * tensor parallel size", vllm#2652); KV heads must divide evenly or be replicated evenly.
+ */
+export function tensorParallelFits(
+  model: Pick<IModelFacts, 'attentionHeads' | 'kvHeads'>,
+  tensorParallel: number
+): boolean {
+  const { attentionHeads, kvHeads } = model;
+  return (
+    attentionHeads % tensorParallel === 0 &&
+    (kvHeads >= tensorParallel
+      ? kvHeads % tensorParallel === 0
+      : tensorParallel % kvHeads === 0)
+  );
+}
+
+/**
+ * The parallelism for a model on nodes of `gpusPerNode` GPUs of type `gpu`: the fewest
+ * power-of-2 GPUs that hold it on one node, else the fewest power-of-2 number of whole
+ * nodes, with TP = GPUs per node and PP = nodes (halving TP in favour of PP when the
+ * attention heads do not divide).
+ */
+export function planParallelism(request: IPlanRequest): IParallelismPlan {
+  const { model, gpu, gpusPerNode } = request;
+  const tokens = request.kvCacheTokens ?? DEFAULT_KV_CACHE_TOKENS;
+  const warnings: IIssue[] = [];
+  const singleNodeCounts = [
+    ...powersOfTwoUpTo(gpusPerNode),
+    ...(isPowerOfTwo(gpusPerNode) ? [] : [gpusPerNode])
+  ];
+  let nodes = 1;
+  let gpus = singleNodeCounts.find(
+    count => estimateMemory(model, gpu, count, tokens).fits
+  );
+  let fits = gpus !== undefined;
+  if (gpus === undefined) {
+    const nodeCounts = powersOfTwoUpTo(MAX_PLAN_NODES).filter(
+      count => count > 1
+    );
+    const found = nodeCounts.find(
+      count => estimateMemory(model, gpu, count * gpusPerNode, tokens).fits
+    );
+    fits = found !== undefined;
+    nodes = found ?? MAX_PLAN_NODES;
+    gpus = gpusPerNode;
+  }
+  const totalGpus = nodes * gpus;
+  let tensorParallel = gpus;
+  while (tensorParallel > 1 && !tensorParallelFits(model, tensorParallel)) {
+    tensorParallel = largestProperDivisor(tensorParallel);
+  }
+  const pipelineParallel = totalGpus / tensorParallel;
+  const memory = estimateMemory(model, gpu, totalGpus, tokens);
+  const describe = `${model.id} (${formatGB(memory.weightGB)} of weights)`;
+
+  if (!fits) {
+    warnings.push(
+      error(
+        'model-too-large',
+        `${describe} needs ${formatGB(memory.requiredGB)} with a ${tokens}-token KV cache; even ` +
+          `${MAX_PLAN_NODES} nodes of ${gpusPerNode} x ${gpu.type} (${formatGB(memory.usableGB)} usable) ` +
+          'are not enough. Use a quantized variant or larger GPUs.'
+      )
+    );
+  }
+  if (nodes === 1 && fits) {
+    warnings.push(
+      warning(
+        'fits-single-node',
+        `${describe} fits on one node: ${gpus} x ${gpu.type} with tensor parallel ${tensorParallel}. ` +
+          'Deploy it on 1 node; the guide says a model that fits one node must not span nodes, ' +
+          'because splitting it across nodes trades NVLink/PCIe for the network, slows it down and ' +
+          'can hang NCCL initialisation.',
+        'nodes',
+        {
+          nodes: 1,
+          gpusPerNode: gpus,
+          tensorParallel,
+          pipelineParallel
+        }
+      )
+    );
+  }
+  if (!isPowerOfTwo(totalGpus)) {
+    warnings.push(
+      warning(
+        'not-power-of-two',
+        `The plan uses ${totalGpus} GPUs because nodes have ${gpusPerNode}; the guide recommends ` +
+          'power-of-2 GPU counts (2, 4, 8, ...), which attention heads and the hardware topology divide evenly.'
+      )
+    );
+  }
+  if (tensorParallel !== gpus) {
+    warnings.push(
+      warning(
+        'heads-not-divisible',
+        `${model.attentionHeads} attention heads (${model.kvHeads} KV heads) do not split over ` +
+          `tensor parallel ${gpus}, so the plan uses TP ${tensorParallel} x PP ${pipelineParallel} instead.`,
+        'tensorParallel'
+      )
+    );
+  }
+  warnings.push(...pipelineIssues(model, pipelineParallel, 'warning'));
+  return {
+    nodes,
+    gpusPerNode: gpus,
+    tensorParallel,
+    pipelineParallel,
+    totalGpus,
+    memory,
+    fits,
+    warnings
+  };
+}
+
+/** `pp-exceeds-layers`: each pipeline stage needs at least one layer. */
+export function pipelineIssues(
+  model: Pick<IModelFacts, 'layers'>,
+  pipelineParallel: number,
+  severity: 'error' | 'warning'
+): IIssue[] {
+  if (pipelineParallel <= model.layers) {
+    return [];
+  }
+  const make = severity === 'error' ? error : warning;
+  return [
+    make(
+      'pp-exceeds-layers',
+      `Pipeline parallel ${pipelineParallel} is more than the model's ${model.layers} layers; ` +
+        'each pipeline stage needs at least one layer. Use fewer pipeline stages.',
+      'pipelineParallel'
+    )
+  ];
+}
+
+/** The spec fields that apply a plan. */
+export function specFieldsFromPlan(
+  plan: IParallelismPlan
+): Pick<
+  IDeploymentSpec,
+  'nodes' | 'gpusPerNode' | 'tensorParallel' | 'pipelineParallel'
+> {
+  return {
+    nodes: plan.nodes,
+    gpusPerNode: plan.gpusPerNode,
+    tensorParallel: plan.tensorParallel,
+    pipelineParallel: plan.pipelineParallel
+  };
+}
+
+/** GB with one decimal, for messages. */
+export function formatGB(value: number): string {
+  return `${value.toFixed(1)} GB`;
+}
+
+function powersOfTwoUpTo(limit: number): number[] {
+  const powers: number[] = [];
+  for (let power = 1; power <= limit; power *= 2) {
+    powers.push(power);
+  }
+  return powers;
+}
+
+function largestProperDivisor(value: number): number {
+  for (let divisor = Math.floor(value / 2); divisor > 1; divisor--) {
+    if (value % divisor === 0) {
+      return divisor;
+    }
+  }
+  return 1;
+}
+
+/**
+ * Model facts from a Hugging Face `config.json`, for models not in the catalog. The
+ * parameter count is not in config.json: it is estimated from the shapes (dense, GQA,
+ * mixture of experts, DeepSeek's latent attention) unless `overrides` gives it.
+ */
+export function modelFactsFromConfig(
+  config: Record<string, unknown>,
+  overrides: Partial<IModelFacts> = {}
+): { facts?: IModelFacts; missing: string[] } {
+  const text = (
+    isRecord(config.text_config) ? { ...config, ...config.text_config } : config
+  ) as Record<string, unknown>;
+  const num = (...keys: string[]): number | undefined => {
+    for (const key of keys) {
+      const value = text[key];
+      if (typeof value === 'number' && Number.isFinite(value)) {
+        return value;
+      }
+    }
+    return undefined;
+  };
+  const layers =
+    overrides.layers ?? num('num_hidden_layers', 'n_layer', 'num_layers');
+  const attentionHeads =
+    overrides.attentionHeads ?? num('num_attention_heads', 'n_head');
+  const hidden = num('hidden_size', 'n_embd', 'd_model');
+  const kvHeads =
+    overrides.kvHeads ?? num('num_key_value_heads') ?? attentionHeads;
+  const headDim =
+    overrides.headDim ??
+    num('head_dim') ??
+    (hidden !== undefined && attentionHeads
+      ? hidden / attentionHeads
+      : undefined);
+  const parametersB = overrides.parametersB ?? estimateParametersB(text);
+  const missing = [
+    ['num_hidden_layers', layers],
+    ['num_attention_heads', attentionHeads],
+    ['head_dim or hidden_size', headDim],
+    [
+      'parameters (estimated from hidden_size, intermediate_size, vocab_size)',
+      parametersB
+    ]
+  ]
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name as string);
+  if (
+    missing.length > 0 ||
+    layers === undefined ||
+    attentionHeads === undefined ||
+    kvHeads === undefined ||
+    headDim === undefined ||
+    parametersB === undefined
+  ) {
+    return { missing };
+  }
+  const facts: IModelFacts = {
+    id:
+      overrides.id ??
+      (typeof config._name_or_path === 'string'
+        ? config._name_or_path
+        : 'custom model'),
+    parametersB,
+    layers,
+    attentionHeads,
+    kvHeads,
+    headDim,
+    dtype: overrides.dtype ?? dtypeFromConfig(config)
+  };
+  const kvLoraRank = num('kv_lora_rank');
+  if (overrides.kvCacheBytesPerToken !== undefined) {
+    facts.kvCacheBytesPerToken = overrides.kvCacheBytesPerToken;
+  } else if (kvLoraRank !== undefined) {
+    // Latent attention caches one compressed vector (plus the RoPE key) per layer.
+    facts.kvCacheBytesPerToken =
+      layers * (kvLoraRank + (num('qk_rope_head_dim') ?? 0)) * 2;
+  }
+  const contextLength =
+    overrides.contextLength ?? num('max_position_embeddings');
+  if (contextLength !== undefined) {
+    facts.contextLength = contextLength;
+  }
+  if (overrides.weightGB !== undefined) {
+    facts.weightGB = overrides.weightGB;
+  }
+  return { facts, missing: [] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function dtypeFromConfig(config: Record<string, unknown>): WeightDtype {
+  const quantization = isRecord(config.quantization_config)
+    ? config.quantization_config
+    : undefined;
+  const method = String(quantization?.quant_method ?? '').toLowerCase();
+  if (method === 'fp8' || method === 'compressed-tensors') {
+    return 'fp8';
+  }
+  if (method === 'mxfp4') {
+    return 'mxfp4';
+  }
+  if (method !== '') {
+    return quantization?.bits === 8 ? 'int8' : 'int4';
+  }
+  const dtype = String(config.torch_dtype ?? config.dtype ?? 'bfloat16');
+  if (dtype === 'float32') {
+    return 'fp32';
+  }
+  return dtype === 'float16' ? 'fp16' : 'bf16';
+}
+
+/**
+ * Parameters in billions from a config.json's shapes: embeddings, attention (grouped-query
+ * or DeepSeek's multi-head latent attention) and MLP (dense or mixture of experts, with
+ * shared experts and leading dense layers). Norms and biases are left out (< 0.1%).
+ */
+export function estimateParametersB(
+  config: Record<string, unknown>
+): number | undefined {
+  const num = (key: string): number | undefined =>
+    typeof config[key] === 'number' ? (config[key] as number) : undefined;
+  const hidden = num('hidden_size');
+  const layers = num('num_hidden_layers');
+  const heads = num('num_attention_heads');
+  const vocab = num('vocab_size');
+  const intermediate = num('intermediate_size');
+  if (
+    hidden === undefined ||
+    layers === undefined ||
+    heads === undefined ||
+    vocab === undefined ||
+    intermediate === undefined
+  ) {
+    return undefined;
+  }
+  const kvHeads = num('num_key_value_heads') ?? heads;
+  const headDim = num('head_dim') ?? hidden / heads;
+  const kvLoraRank = num('kv_lora_rank');
+  let attention: number;
+  if (kvLoraRank !== undefined) {
+    const qLoraRank = num('q_lora_rank');
+    const nope = num('qk_nope_head_dim') ?? 0;
+    const rope = num('qk_rope_head_dim') ?? 0;
+    const valueDim = num('v_head_dim') ?? headDim;
+    const query = qLoraRank
+      ? hidden * qLoraRank + qLoraRank * heads * (nope + rope)
+      : hidden * heads * (nope + rope);
+    const keyValue =
+      hidden * (kvLoraRank + rope) + kvLoraRank * heads * (nope + valueDim);
+    attention = query + keyValue + heads * valueDim * hidden;
+  } else {
+    attention = hidden * heads * headDim * 2 + hidden * kvHeads * headDim * 2;
+  }
+  const experts =
+    num('num_local_experts') ?? num('num_experts') ?? num('n_routed_experts');
+  const denseMlp = 3 * hidden * intermediate;
+  let mlp = layers * denseMlp;
+  if (experts !== undefined && experts > 1) {
+    const expertSize =
+      3 * hidden * (num('moe_intermediate_size') ?? intermediate);
+    const shared = num('n_shared_experts') ?? 0;
+    const sharedIntermediate = num('shared_expert_intermediate_size');
+    const sharedSize = sharedIntermediate
+      ? 3 * hidden * sharedIntermediate
+      : shared * expertSize;
+    const denseLayers = num('first_k_dense_replace') ?? 0;
+    mlp =
+      denseLayers * denseMlp +
+      (layers - denseLayers) *
+        (experts * expertSize + sharedSize + hidden * experts);
+  }
+  const embeddings = vocab * hidden * (config.tie_word_embeddings ? 1 : 2);
+  return (layers * attention + mlp + embeddings) / 1e9;
+}
