@@ -213,12 +213,13 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
     if name is not None and not _NAME.match(name):
         return _refuse(f"'{name}' is not a valid Kubernetes object name (DNS-1123 subdomain)")
 
-    streaming = bool(rule.streams) and dict(pairs).get(rule.streams or "", "").lower() in _TRUE
+    params = dict(pairs)
+    watching = params.get("watch", "").lower() in _TRUE
+    streaming = bool(rule.streams) and params.get(rule.streams or "", "").lower() in _TRUE
     if method == "GET":
-        if streaming and rule.streams == "watch":
-            verb = "watch"
-        else:
-            verb = "list" if name is None else "get"
+        # `watch` asks for the watch verb wherever it appears, so it is refused where the
+        # table has no watch (a buffered request would otherwise hang on a stream).
+        verb = "watch" if watching else ("list" if name is None else "get")
     elif method in _METHOD_VERBS:
         collection = f"{prefix}/namespaces/{namespace}/{kind}"
         if name is None and method == "DELETE":

@@ -158,6 +158,16 @@ def test_never_reads_a_secret_back(method, path, query):
 
 
 @pytest.mark.parametrize(
+    "path",
+    [f"{CORE}/persistentvolumeclaims", f"{CORE}/pods/llama-0/log", f"{LWS}/llama-70b/status"],
+)
+def test_refuses_watch_where_the_table_has_no_watch(path):
+    decision = authorize("GET", path, "watch=1", NS)
+    assert not decision.allowed
+    assert "'watch'" in decision.reason
+
+
+@pytest.mark.parametrize(
     ("query", "reason"),
     [
         ("watch=1&pretty=true&bogus=1", "'bogus'"),
