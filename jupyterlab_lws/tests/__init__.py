@@ -1,0 +1,1 @@
+"""Python tests for jupyterlab_lws."""
