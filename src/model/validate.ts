@@ -71,7 +71,9 @@ export function validateSpec(
     issues.push(
       error(
         'unknown-engine',
-        `Unknown engine "${String(spec.engine ?? '')}": use one of ${ENGINE_NAMES.join(', ')}.`,
+        spec.engine === undefined || spec.engine === null
+          ? `No engine: set engine to one of ${ENGINE_NAMES.join(', ')}.`
+          : `Unknown engine "${String(spec.engine)}": use one of ${ENGINE_NAMES.join(', ')}.`,
         'engine'
       )
     );
@@ -180,7 +182,9 @@ function checkCounts(spec: IDeploymentSpec, issues: IIssue[]): boolean {
       issues.push(
         error(
           'invalid-number',
-          `${field} must be a whole number of at least ${minimum} (${meaning}); got ${JSON.stringify(value)}.`,
+          value === undefined
+            ? `${field} is missing: a whole number of at least ${minimum} (${meaning}).`
+            : `${field} must be a whole number of at least ${minimum} (${meaning}); got ${JSON.stringify(value)}.`,
           field
         )
       );

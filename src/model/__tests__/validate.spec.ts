@@ -89,6 +89,17 @@ describe('validateSpec', () => {
       expect(ids({ engine: 'tgi' as never })).toEqual(['unknown-engine']);
     });
 
+    it('says a required field is missing rather than invalid', () => {
+      const spec = { name: 'x', model: 'm/x' } as IDeploymentSpec;
+      const messages = validateSpec(spec).map(found => found.message);
+      expect(messages).toContain(
+        'No engine: set engine to one of sglang, vllm.'
+      );
+      expect(
+        messages.some(message => message.startsWith('nodes is missing'))
+      ).toBe(true);
+    });
+
     it('rejects an empty model', () => {
       const found = issue('empty-model', { model: ' ' });
       expect(found.field).toBe('model');
