@@ -1,0 +1,467 @@
+// The command line: `jupyterlab-lws render|plan|check`. Argument parsing and printing only;
+// every rule lives in ./model, shared with the JupyterLab UI. A subcommand is one entry of
+// COMMANDS (summary, usage, options, run).
+
+import { readFileSync } from 'fs';
+import type { IClusterProfile, IIssue, IModelFacts } from './model';
+import {
+  BUILTIN_PROFILES,
+  GPU_CATALOG,
+  MODEL_CATALOG,
+  buildManifests,
+  findGpu,
+  findModel,
+  findProfile,
+  formatGB,
+  hasErrors,
+  listManifests,
+  manifestsToYaml,
+  modelFactsFromConfig,
+  parseSpec,
+  planParallelism,
+  validateSpec
+} from './model';
+
+/** Where the CLI reads and writes: the process by default, buffers in tests. */
+export interface ICliIo {
+  readFile(path: string): string;
+  readStdin(): Promise<string>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Parsed command-line arguments of one subcommand. */
+export interface IParsedArgs {
+  positionals: string[];
+  options: Record<string, string | true>;
+}
+
+/** One subcommand. */
+export interface ICommand {
+  summary: string;
+  usage: string;
+  /** Option names (without `--`) and whether each takes a value. */
+  options: Record<string, 'flag' | 'value'>;
+  run(args: IParsedArgs, io: ICliIo): Promise<number>;
+}
+
+/** Exit code for a bad invocation (unknown option, missing argument). */
+export const EXIT_USAGE = 2;
+
+/** Exit code for input the model rejects (invalid spec, unknown model). */
+export const EXIT_INVALID = 1;
+
+class UsageError extends Error {}
+
+const PROFILE_HELP = `--profile ID   cluster profile for defaults: ${BUILTIN_PROFILES.map(profile => profile.id).join(', ')} (default ${BUILTIN_PROFILES[0].id})`;
+
+/** The subcommands, by name. */
+export const COMMANDS: Record<string, ICommand> = {
+  render: {
+    summary: 'print the manifests of a spec as multi-document YAML',
+    usage: `render SPEC [--profile ID] [--namespace NS]
+  SPEC           spec file (YAML or JSON), or - for standard input
+  ${PROFILE_HELP}
+  --namespace NS set metadata.namespace on every object
+Exits 1 and prints the problems when the spec has errors; warnings go to stderr.`,
+    options: { profile: 'value', namespace: 'value' },
+    async run(args, io) {
+      const loaded = await loadSpec(args, io);
+      if (!loaded) {
+        return EXIT_INVALID;
+      }
+      const { spec, issues, profile } = loaded;
+      if (hasErrors(issues)) {
+        io.stderr(formatIssues(issues));
+        return EXIT_INVALID;
+      }
+      if (issues.length > 0) {
+        io.stderr(formatIssues(issues));
+      }
+      const namespace = args.options.namespace;
+      const manifests = buildManifests(spec, {
+        profile,
+        ...(typeof namespace === 'string' ? { namespace } : {})
+      });
+      io.stdout(manifestsToYaml(listManifests(manifests)));
+      return 0;
+    }
+  },
+
+  plan: {
+    summary: 'recommend nodes, tensor and pipeline parallelism for a model',
+    usage: `plan --model ID --gpu TYPE --gpus-per-node N [--json]
+  --model ID           Hugging Face id (catalog: ${MODEL_CATALOG.map(model => model.id).join(', ')})
+  --config FILE        the model's config.json, for models not in the catalog
+  --params B           parameter count in billions (overrides the estimate from --config)
+  --gpu TYPE           GPU type (${GPU_CATALOG.map(gpu => gpu.type).join(', ')})
+  --gpu-memory-gb GB   memory per GPU, for a GPU type not in the catalog
+  --gpus-per-node N    GPUs in each node
+  --kv-tokens N        KV cache to leave room for, in tokens (default 32768)
+  --json               print {nodes, gpusPerNode, tensorParallel, pipelineParallel, warnings}`,
+    options: {
+      model: 'value',
+      config: 'value',
+      params: 'value',
+      gpu: 'value',
+      'gpu-memory-gb': 'value',
+      'gpus-per-node': 'value',
+      'kv-tokens': 'value',
+      json: 'flag'
+    },
+    async run(args, io) {
+      const options = args.options;
+      const modelId = requireValue(options, 'model');
+      const gpuType = requireValue(options, 'gpu');
+      const gpusPerNode = positiveInteger(options, 'gpus-per-node');
+      const kvCacheTokens =
+        options['kv-tokens'] === undefined
+          ? undefined
+          : positiveInteger(options, 'kv-tokens');
+      const model = await modelForPlan(modelId, options, io);
+      if (!model) {
+        return EXIT_INVALID;
+      }
+      const memoryOption = options['gpu-memory-gb'];
+      const gpu =
+        typeof memoryOption === 'string'
+          ? {
+              type: gpuType,
+              memoryGB: positiveNumber(memoryOption, 'gpu-memory-gb'),
+              source: 'command line'
+            }
+          : findGpu(gpuType);
+      if (!gpu) {
+        io.stderr(
+          `Unknown GPU type "${gpuType}". Known: ${GPU_CATALOG.map(entry => entry.type).join(', ')}; ` +
+            'or give its memory with --gpu-memory-gb.\n'
+        );
+        return EXIT_INVALID;
+      }
+      const plan = planParallelism({ model, gpu, gpusPerNode, kvCacheTokens });
+      if (options.json === true) {
+        io.stdout(
+          `${JSON.stringify(
+            {
+              nodes: plan.nodes,
+              gpusPerNode: plan.gpusPerNode,
+              tensorParallel: plan.tensorParallel,
+              pipelineParallel: plan.pipelineParallel,
+              warnings: plan.warnings.map(({ id, message }) => ({
+                id,
+                message
+              }))
+            },
+            null,
+            2
+          )}\n`
+        );
+      } else {
+        const memory = plan.memory;
+        io.stdout(
+          `Plan for ${model.id} on nodes of ${gpusPerNode} x ${gpu.type} (${gpu.memoryGB} GB each):\n` +
+            `  nodes:             ${plan.nodes}\n` +
+            `  GPUs per node:     ${plan.gpusPerNode}\n` +
+            `  tensor parallel:   ${plan.tensorParallel}\n` +
+            `  pipeline parallel: ${plan.pipelineParallel}\n` +
+            `  memory:            ${formatGB(memory.weightGB)} weights + ${formatGB(memory.kvCacheGB)} KV cache ` +
+            `= ${formatGB(memory.requiredGB)} of ${formatGB(memory.usableGB)} usable on ${plan.totalGpus} GPU(s)\n`
+        );
+        if (plan.warnings.length > 0) {
+          io.stdout(formatIssues(plan.warnings));
+        }
+      }
+      return plan.fits ? 0 : EXIT_INVALID;
+    }
+  },
+
+  check: {
+    summary: "validate a spec against the guide's rules",
+    usage: `check SPEC [--profile ID] [--json]
+  SPEC           spec file (YAML or JSON), or - for standard input
+  ${PROFILE_HELP}
+  --json         print [{id, severity, message}]
+Exits 1 when the spec has errors, 0 when it only has warnings.`,
+    options: { profile: 'value', json: 'flag' },
+    async run(args, io) {
+      const loaded = await loadSpec(args, io, true);
+      if (!loaded) {
+        return EXIT_INVALID;
+      }
+      const issues = loaded.issues;
+      if (args.options.json === true) {
+        io.stdout(
+          `${JSON.stringify(
+            issues.map(({ id, severity, message }) => ({
+              id,
+              severity,
+              message
+            })),
+            null,
+            2
+          )}\n`
+        );
+      } else {
+        io.stdout(
+          issues.length === 0 ? 'No problems found.\n' : formatIssues(issues)
+        );
+      }
+      return hasErrors(issues) ? EXIT_INVALID : 0;
+    }
+  }
+};
+
+/** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: ICliIo = processIo()
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (
+    name === undefined ||
+    name === '--help' ||
+    name === '-h' ||
+    name === 'help'
+  ) {
+    const write = name === undefined ? io.stderr : io.stdout;
+    write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name)
+    ? COMMANDS[name]
+    : undefined;
+  if (!command) {
+    io.stderr(`Unknown command "${name}".\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`Usage: jupyterlab-lws ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(parseArgs(rest, command.options), io);
+  } catch (caught) {
+    if (caught instanceof UsageError) {
+      io.stderr(
+        `${caught.message}\n\nUsage: jupyterlab-lws ${command.usage}\n`
+      );
+      return EXIT_USAGE;
+    }
+    throw caught;
+  }
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(8)} ${command.summary}`
+  );
+  return (
+    'Usage: jupyterlab-lws <command> [options]\n\nCommands:\n' +
+    `${lines.join('\n')}\n\nRun "jupyterlab-lws <command> --help" for its options.\n`
+  );
+}
+
+/** `--name value`, `--name=value`, `--flag`, positionals; `--` ends the options. */
+export function parseArgs(
+  argv: readonly string[],
+  known: Record<string, 'flag' | 'value'>
+): IParsedArgs {
+  const parsed: IParsedArgs = { positionals: [], options: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      parsed.positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const [name, inline] = splitOnce(arg.slice(2), '=');
+    const kind = known[name];
+    if (kind === undefined) {
+      throw new UsageError(`Unknown option --${name}.`);
+    }
+    if (kind === 'flag') {
+      if (inline !== undefined) {
+        throw new UsageError(`--${name} takes no value.`);
+      }
+      parsed.options[name] = true;
+    } else if (inline !== undefined) {
+      parsed.options[name] = inline;
+    } else if (i + 1 < argv.length) {
+      parsed.options[name] = argv[++i];
+    } else {
+      throw new UsageError(`--${name} needs a value.`);
+    }
+  }
+  return parsed;
+}
+
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+function requireValue(options: IParsedArgs['options'], name: string): string {
+  const value = options[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new UsageError(`--${name} is required.`);
+  }
+  return value;
+}
+
+function positiveInteger(
+  options: IParsedArgs['options'],
+  name: string
+): number {
+  const value = requireValue(options, name);
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`--${name} must be a whole number of at least 1.`);
+  }
+  return Number(value);
+}
+
+function positiveNumber(value: string, name: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError(`--${name} must be a positive number.`);
+  }
+  return number;
+}
+
+function readInput(path: string, io: ICliIo): Promise<string> {
+  return path === '-'
+    ? io.readStdin()
+    : Promise.resolve().then(() => io.readFile(path));
+}
+
+async function loadSpec(
+  args: IParsedArgs,
+  io: ICliIo,
+  keepInvalid = false
+): Promise<
+  | {
+      spec: Parameters<typeof buildManifests>[0];
+      issues: IIssue[];
+      profile: IClusterProfile;
+    }
+  | undefined
+> {
+  if (args.positionals.length !== 1) {
+    throw new UsageError(
+      'Give exactly one SPEC file (or - for standard input).'
+    );
+  }
+  const profileId = args.options.profile;
+  const profile =
+    typeof profileId === 'string'
+      ? findProfile(profileId)
+      : BUILTIN_PROFILES[0];
+  if (!profile) {
+    throw new UsageError(
+      `Unknown profile "${String(profileId)}"; known: ${BUILTIN_PROFILES.map(entry => entry.id).join(', ')}.`
+    );
+  }
+  const path = args.positionals[0];
+  let text: string;
+  try {
+    text = await readInput(path, io);
+  } catch (caught) {
+    io.stderr(`Cannot read ${path}: ${(caught as Error).message}\n`);
+    return undefined;
+  }
+  const parsed = parseSpec(text);
+  if (!parsed.spec) {
+    if (keepInvalid) {
+      return {
+        spec: {} as Parameters<typeof buildManifests>[0],
+        issues: parsed.issues,
+        profile
+      };
+    }
+    io.stderr(formatIssues(parsed.issues));
+    return undefined;
+  }
+  return {
+    spec: parsed.spec,
+    issues: [...parsed.issues, ...validateSpec(parsed.spec, profile)],
+    profile
+  };
+}
+
+async function modelForPlan(
+  id: string,
+  options: IParsedArgs['options'],
+  io: ICliIo
+): Promise<IModelFacts | undefined> {
+  const params =
+    typeof options.params === 'string'
+      ? positiveNumber(options.params, 'params')
+      : undefined;
+  const configPath = options.config;
+  if (typeof configPath === 'string') {
+    let config: unknown;
+    try {
+      config = JSON.parse(await readInput(configPath, io));
+    } catch (caught) {
+      io.stderr(
+        `Cannot read ${configPath} as JSON: ${(caught as Error).message}\n`
+      );
+      return undefined;
+    }
+    const { facts, missing } = modelFactsFromConfig(
+      (config ?? {}) as Record<string, unknown>,
+      { id, ...(params !== undefined ? { parametersB: params } : {}) }
+    );
+    if (!facts) {
+      io.stderr(
+        `${configPath} lacks ${missing.join(', ')}; add them or pass --params.\n`
+      );
+      return undefined;
+    }
+    return facts;
+  }
+  const known = findModel(id);
+  if (!known) {
+    io.stderr(
+      `Model "${id}" is not in the catalog (${MODEL_CATALOG.map(model => model.id).join(', ')}). ` +
+        'Pass its config.json with --config (and --params if you know the parameter count).\n'
+    );
+    return undefined;
+  }
+  return params !== undefined ? { ...known, parametersB: params } : known;
+}
+
+/** Issues as text, errors first: `error [id] field: message`. */
+export function formatIssues(issues: readonly IIssue[]): string {
+  const ordered = [
+    ...issues.filter(issue => issue.severity === 'error'),
+    ...issues.filter(issue => issue.severity === 'warning')
+  ];
+  return ordered
+    .map(
+      issue =>
+        `${issue.severity} [${issue.id}]${issue.field ? ` ${issue.field}` : ''}: ${issue.message}\n`
+    )
+    .join('');
+}
+
+function processIo(): ICliIo {
+  return {
+    readFile: path => readFileSync(path, 'utf8'),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) {
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    stdout: text => {
+      process.stdout.write(text);
+    },
+    stderr: text => {
+      process.stderr.write(text);
+    }
+  };
+}
