@@ -620,3 +620,23 @@ function vllmModeValue(mode: VllmMode | undefined): IFormValues['vllmMode'] {
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
+
+/**
+ * The spec as it will be deployed when the user typed a token: the Secret it goes into is
+ * named in the spec (the form's, or `<name>-hf-token` as buildManifests names it), so the
+ * preview shows the reference the pods get.
+ */
+export function withTokenSecret(
+  spec: IDeploymentSpec,
+  hasToken: boolean
+): IDeploymentSpec {
+  if (!hasToken || nonEmpty(spec.hfTokenSecret) !== undefined) {
+    return spec;
+  }
+  return { ...spec, hfTokenSecret: defaultTokenSecretName(spec.name) };
+}
+
+/** The Secret name for a token when the user names none. */
+export function defaultTokenSecretName(name: string): string {
+  return `${name}-hf-token`;
+}

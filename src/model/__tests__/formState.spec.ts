@@ -21,7 +21,8 @@ import {
   splitArgs,
   suggestName,
   switchProfile,
-  updateValues
+  updateValues,
+  withTokenSecret
 } from '../formState';
 import { buildManifests } from '../manifests';
 import { PCAI_GEN1, PCAI_GEN2 } from '../profiles';
@@ -349,5 +350,25 @@ describe('text helpers', () => {
 
   it('parseEnv reports the line that is not NAME=value', () => {
     expect(parseEnv('A=1\n=2').problem).toMatch(/Line 2/);
+  });
+});
+
+describe('withTokenSecret', () => {
+  const spec = { name: 'llama', engine: 'vllm' as const, model: 'm', nodes: 1 };
+
+  it('names the Secret after the deployment when a token is typed', () => {
+    const withToken = withTokenSecret(spec, true);
+    expect(withToken.hfTokenSecret).toBe('llama-hf-token');
+    // The same name buildManifests gives the Secret it creates.
+    expect(
+      buildManifests(spec, { hfToken: 'hf_x' }).secret?.metadata?.name
+    ).toBe(withToken.hfTokenSecret);
+  });
+
+  it('keeps a named Secret, and adds none without a token', () => {
+    expect(
+      withTokenSecret({ ...spec, hfTokenSecret: 'hf' }, true).hfTokenSecret
+    ).toBe('hf');
+    expect(withTokenSecret(spec, false)).toBe(spec);
   });
 });
