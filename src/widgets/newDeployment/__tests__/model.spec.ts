@@ -1,0 +1,296 @@
+/**
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+// `yaml` resolves to its CommonJS build under Node's export conditions.
+
+import { StateDB } from '@jupyterlab/statedb';
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+import type {
+  IApplyTarget,
+  IObjectRef,
+  ITargetApplyOptions,
+  ITargetApplyResult
+} from '../../../api/apply';
+import type { IClusterContext } from '../../../api/context';
+import { LwsApiError } from '../../../api/request';
+import { resolveSettings } from '../../../model/profileSettings';
+import type { IDeploymentCluster } from '../model';
+import { DRAFT_KEY, NewDeploymentModel } from '../model';
+
+const TOKEN = 'hf_typedTokenValue42';
+
+const editorContext: IClusterContext = {
+  namespace: 'project-user-alice',
+  serverVersion: null,
+  lwsInstalled: true,
+  lwsVersions: ['v1'],
+  permissions: {},
+  missing: [],
+  adminCommands: [],
+  user: 'system:serviceaccount:project-user-alice:default-editor'
+};
+
+/** A namespace in memory: applies like the API server (201 new, 200 existing). */
+class MemoryTarget implements IApplyTarget {
+  readonly objects = new Map<string, KubernetesObject>();
+  readonly calls: string[] = [];
+  refuse: LwsApiError | null = null;
+
+  async apply(
+    object: KubernetesObject,
+    options: ITargetApplyOptions
+  ): Promise<ITargetApplyResult> {
+    const key = `${object.kind}/${object.metadata?.name}`;
+    this.calls.push(`${options.dryRun ? 'dry-run' : 'apply'} ${key}`);
+    if (this.refuse) {
+      throw this.refuse;
+    }
+    const created = !this.objects.has(key);
+    if (!options.dryRun) {
+      this.objects.set(key, JSON.parse(JSON.stringify(object)));
+    }
+    return { object, created };
+  }
+
+  async get(ref: IObjectRef): Promise<KubernetesObject | null> {
+    return this.objects.get(`${ref.kind}/${ref.name}`) ?? null;
+  }
+
+  async delete(ref: IObjectRef): Promise<void> {
+    this.objects.delete(`${ref.kind}/${ref.name}`);
+  }
+}
+
+function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
+  model: NewDeploymentModel;
+  target: MemoryTarget;
+  contexts: IClusterContext[];
+  state: StateDB;
+} {
+  const target = new MemoryTarget();
+  const contexts = [options.context ?? editorContext];
+  const cluster: IDeploymentCluster = {
+    context: async () => contexts[contexts.length - 1],
+    target: () => target
+  };
+  const state = options.state ?? new StateDB();
+  const model = new NewDeploymentModel({
+    settings: resolveSettings({}),
+    cluster,
+    state,
+    previewDelay: 0,
+    draftDelay: 0
+  });
+  return { model, target, contexts, state };
+}
+
+/** The guide's 70B example, filled in as the UI test fills it. */
+function fillGuide70b(model: NewDeploymentModel): void {
+  model.setValues({ engine: 'sglang' });
+  model.setValues({ model: 'meta-llama/Llama-3.3-70B-Instruct' });
+  model.setValues({ name: 'llama-70b' });
+  model.setValues({ nodes: '2', gpusPerNode: '4' });
+}
+
+const tick = () => new Promise(resolve => setTimeout(resolve, 5));
+
+describe('NewDeploymentModel', () => {
+  it('starts from the profile and cannot deploy without a model and a context', async () => {
+    const { model } = setup();
+    expect(model.values.gpusPerNode).toBe('8');
+    expect(model.deployBlocker).toBe('no-context');
+    await model.loadContext();
+    expect(model.deployBlocker).toBe('errors');
+    expect(model.advice.issues.map(issue => issue.id)).toContain('empty-model');
+  });
+
+  it('advises on the guide’s 70B example and renders its preview', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    expect(model.advice.gpus?.perGroup).toBe(8);
+    expect(model.deployBlocker).toBeNull();
+    expect(model.specYaml).toContain(
+      'model: meta-llama/Llama-3.3-70B-Instruct'
+    );
+    expect(model.manifestsYaml).toContain('kind: LeaderWorkerSet');
+    expect(model.manifestsYaml).toContain('name: llama-70b-leader');
+  });
+
+  it('applies a good YAML edit to the form', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    model.editYaml(model.specYaml.replace('nodes: 2', 'nodes: 4'));
+    expect(model.yamlEdit).toBeNull();
+    expect(model.editedInYaml).toBe(true);
+    expect(model.values.nodes).toBe('4');
+  });
+
+  it('keeps a broken YAML edit out of the form and blocks Deploy', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    model.editYaml('name: [llama\nnodes: 2');
+    expect(model.yamlEdit?.issues[0].id).toBe('yaml-syntax');
+    expect(model.yamlEdit?.issues[0].message).toMatch(/line \d+, column \d+/);
+    expect(model.values.name).toBe('llama-70b');
+    expect(model.deployBlocker).toBe('yaml-edit');
+    model.revertYaml();
+    expect(model.yamlEdit).toBeNull();
+    expect(model.deployBlocker).toBeNull();
+  });
+
+  it('keeps out an edit that adds a validation error or an unknown field', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    model.editYaml(
+      model.specYaml.replace('name: llama-70b', 'name: Llama_70B')
+    );
+    // The derived Service name is invalid too: both are reported.
+    expect(model.yamlEdit?.issues.map(issue => issue.id)).toEqual([
+      'invalid-name',
+      'invalid-service-name'
+    ]);
+    expect(model.values.name).toBe('llama-70b');
+    model.editYaml(`${model.specYaml}tensor_parallel: 4\n`);
+    expect(model.yamlEdit?.issues.map(issue => issue.id)).toEqual([
+      'unknown-field'
+    ]);
+  });
+
+  it('accepts an edit while the form still has its own errors', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    // No model yet: the form has the empty-model error; the edit does not add one.
+    model.editYaml(model.specYaml.replace('nodes: 1', 'nodes: 2'));
+    expect(model.yamlEdit).toBeNull();
+    expect(model.values.nodes).toBe('2');
+  });
+
+  it('never puts the token in the spec, the preview or the draft', async () => {
+    const { model, state } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    model.setToken(TOKEN);
+    await tick();
+    expect(model.hasToken).toBe(true);
+    expect(model.spec.hfTokenSecret).toBe('llama-70b-hf-token');
+    expect(model.specYaml).toContain('hfTokenSecret: llama-70b-hf-token');
+    expect(model.manifestsYaml).toContain('secretKeyRef');
+    for (const text of [
+      model.specYaml,
+      model.manifestsYaml,
+      model.renderSpecYaml,
+      JSON.stringify(await state.fetch(DRAFT_KEY))
+    ]) {
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+
+  it('saves a draft and restores it in a new panel', async () => {
+    const { model, state } = setup();
+    fillGuide70b(model);
+    await tick();
+    model.dispose();
+    const second = setup({ state }).model;
+    await second.restoreDraft();
+    expect(second.values.model).toBe('meta-llama/Llama-3.3-70B-Instruct');
+    expect(second.values.nodes).toBe('2');
+    expect(second.values.name).toBe('llama-70b');
+    expect(second.hasToken).toBe(false);
+  });
+
+  it('deploys Secret, LWS and Service and forgets the draft', async () => {
+    const { model, target, state } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    model.setToken(TOKEN);
+    await tick();
+    await model.deploy(async () => false);
+    const applyState = model.applyState;
+    expect(applyState.phase).toBe('done');
+    if (applyState.phase !== 'done') {
+      return;
+    }
+    expect(applyState.outcome.status).toBe('applied');
+    expect(applyState.namespace).toBe('project-user-alice');
+    expect(applyState.serviceName).toBe('llama-70b-leader');
+    expect(applyState.port).toBe(31000);
+    expect([...target.objects.keys()]).toEqual([
+      'Secret/llama-70b-hf-token',
+      'LeaderWorkerSet/llama-70b',
+      'Service/llama-70b-leader'
+    ]);
+    const secret = target.objects.get('Secret/llama-70b-hf-token') as any;
+    expect(secret.stringData).toEqual({ token: TOKEN });
+    expect(secret.metadata.namespace).toBe('project-user-alice');
+    expect(await state.fetch(DRAFT_KEY)).toBeUndefined();
+  });
+
+  it('asks before replacing, and changes nothing when the user declines', async () => {
+    const { model, target } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    await model.deploy(async () => true);
+    target.calls.length = 0;
+    let asked = 0;
+    await model.deploy(async existing => {
+      asked++;
+      expect(existing.map(object => object.ref.kind)).toEqual([
+        'LeaderWorkerSet',
+        'Service'
+      ]);
+      return false;
+    });
+    expect(asked).toBe(1);
+    expect(model.applyState.phase).toBe('cancelled');
+    expect(target.calls.every(call => call.startsWith('dry-run'))).toBe(true);
+  });
+
+  it('shows the missing rights and admin commands after an RBAC refusal', async () => {
+    const { model, target, contexts } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    target.refuse = new LwsApiError(
+      403,
+      'leaderworkersets.leaderworkerset.x-k8s.io "llama-70b" is forbidden: User "u" cannot patch resource "leaderworkersets" in API group "leaderworkerset.x-k8s.io" in the namespace "project-user-alice"',
+      'Forbidden',
+      { kind: 'Status', reason: 'Forbidden' }
+    );
+    contexts.push({
+      ...editorContext,
+      missing: [{ resource: 'leaderworkersets', verb: 'patch' }],
+      adminCommands: ['kubectl create role lws-manager ...']
+    });
+    await model.deploy(async () => true);
+    const applyState = model.applyState;
+    expect(applyState.phase).toBe('done');
+    if (applyState.phase !== 'done') {
+      return;
+    }
+    expect(applyState.outcome.status).toBe('refused');
+    expect(applyState.context?.adminCommands).toEqual([
+      'kubectl create role lws-manager ...'
+    ]);
+    expect(target.objects.size).toBe(0);
+  });
+
+  it('applies a suggested fix from the advice', async () => {
+    const { model } = setup();
+    fillGuide70b(model);
+    const plan = model.advice.plan;
+    expect(plan?.followed).toBe(false);
+    model.applyFix(plan!.fix);
+    expect(model.values.nodes).toBe('1');
+    expect(model.advice.plan?.followed).toBe(true);
+  });
+});

@@ -1,0 +1,582 @@
+import type { ServerConnection } from '@jupyterlab/services';
+import type { IStateDB } from '@jupyterlab/statedb';
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+
+import type {
+  ApplyOutcome,
+  IApplyProgress,
+  IApplyTarget,
+  IExistingObject
+} from '../../api/apply';
+import { applyDeployment, KubeApplyTarget } from '../../api/apply';
+import type { IClusterContext } from '../../api/context';
+import { fetchContext } from '../../api/context';
+import type { IAdvice } from '../../model/advice';
+import { adviseSpec } from '../../model/advice';
+import type { IFormValues } from '../../model/formState';
+import {
+  applySpecFix,
+  formFromSpec,
+  initialValues,
+  selfContainedSpec,
+  specFromForm,
+  switchProfile,
+  updateValues,
+  withTokenSecret
+} from '../../model/formState';
+import type { IIssue } from '../../model/issues';
+import type { IManifests } from '../../model/manifests';
+import { buildManifests, listManifests } from '../../model/manifests';
+import type { IResolvedSettings } from '../../model/profileSettings';
+import type { IClusterProfile } from '../../model/profiles';
+import type { IDeploymentSpec } from '../../model/spec';
+import {
+  manifestsToYaml,
+  parseSpec,
+  serializeSpec
+} from '../../model/specYaml';
+
+/** Key of the form's draft in the state database (never holds the token). */
+export const DRAFT_KEY = 'jupyterlab-lws:new-deployment-draft';
+
+/** What the user sees of an apply: progress, then one of the outcomes. */
+export type ApplyState =
+  | { phase: 'idle' }
+  | { phase: 'running'; steps: IApplyProgress[] }
+  | { phase: 'cancelled' }
+  | {
+      phase: 'done';
+      outcome: ApplyOutcome;
+      namespace: string;
+      /** Names and port of what was deployed, for the next steps. */
+      name: string;
+      serviceName: string;
+      port: number;
+      /** Fresh context after an RBAC refusal: what is missing, the admin commands. */
+      context?: IClusterContext;
+    }
+  | { phase: 'error'; message: string };
+
+/** A YAML edit that is not applied to the form, and why. */
+export interface IYamlEdit {
+  text: string;
+  issues: IIssue[];
+}
+
+/** The cluster side of the model: where to deploy. */
+export interface IDeploymentCluster {
+  /** Reads the context: namespace, rights, whether LWS is installed. */
+  context(): Promise<IClusterContext>;
+  /** The apply target for a namespace. */
+  target(namespace: string): IApplyTarget;
+}
+
+/** Options of {@link NewDeploymentModel}. */
+export interface INewDeploymentModelOptions {
+  settings: IResolvedSettings;
+  cluster: IDeploymentCluster;
+  state?: IStateDB | null;
+  /** Delay before the preview re-renders after a change, in ms. */
+  previewDelay?: number;
+  /** Delay before a draft is saved, in ms. */
+  draftDelay?: number;
+}
+
+/**
+ * The state of the new-deployment form: the values, the typed token (memory only), the
+ * advice, the YAML preview, and the apply flow. The views render it and call its methods;
+ * all domain rules live in `src/model`.
+ */
+export class NewDeploymentModel implements IDisposable {
+  constructor(options: INewDeploymentModelOptions) {
+    this._settings = options.settings;
+    this._cluster = options.cluster;
+    this._state = options.state ?? null;
+    this._previewDelay = options.previewDelay ?? 200;
+    this._draftDelay = options.draftDelay ?? 400;
+    this._values = initialValues(this._settings.profile, {
+      ncclDebug: this._settings.ncclDebugByDefault
+    });
+    this._recompute();
+    this._renderPreview();
+  }
+
+  /** Emitted when the values, advice, YAML edit state or apply state change. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted (debounced) when the preview texts change. */
+  get previewChanged(): ISignal<this, void> {
+    return this._previewChanged;
+  }
+
+  get values(): IFormValues {
+    return this._values;
+  }
+
+  get profiles(): readonly IClusterProfile[] {
+    return this._settings.profiles;
+  }
+
+  get profile(): IClusterProfile {
+    return (
+      this._settings.profiles.find(p => p.id === this._values.profileId) ??
+      this._settings.profile
+    );
+  }
+
+  /** Problems in the extension's settings (ignored profiles). */
+  get settingsProblems(): readonly string[] {
+    return this._settings.problems;
+  }
+
+  /** True when the user typed a token (its value is never exposed). */
+  get hasToken(): boolean {
+    return this._token !== '';
+  }
+
+  /** The spec as it will be deployed. */
+  get spec(): IDeploymentSpec {
+    return this._spec;
+  }
+
+  get advice(): IAdvice {
+    return this._advice;
+  }
+
+  /** The spec as YAML, as the preview shows it when it follows the form. */
+  get specYaml(): string {
+    return this._specYaml;
+  }
+
+  /** The objects that will be applied, as YAML, without any token value. */
+  get manifestsYaml(): string {
+    return this._manifestsYaml;
+  }
+
+  /** The spec for `jupyterlab-lws render`: self-contained, with a how-to header. */
+  get renderSpecYaml(): string {
+    const name = this._spec.name || 'deployment';
+    const header = [
+      `# jupyterlab-lws deployment spec (cluster profile: ${this.profile.id}).`,
+      `# Render the manifests with: npx jupyterlab-lws render ${name}.yaml`,
+      this._spec.hfTokenSecret
+        ? `# The HF token is read from the Secret "${this._spec.hfTokenSecret}" (key "token").`
+        : undefined
+    ].filter(line => line !== undefined);
+    return `${header.join('\n')}\n${serializeSpec(
+      selfContainedSpec(this._spec, this.profile)
+    )}`;
+  }
+
+  /** A YAML edit that could not be applied, or null when the YAML follows the form. */
+  get yamlEdit(): IYamlEdit | null {
+    return this._yamlEdit;
+  }
+
+  /** True when the last change came from the YAML editor (do not overwrite its text). */
+  get editedInYaml(): boolean {
+    return this._editedInYaml;
+  }
+
+  get applyState(): ApplyState {
+    return this._applyState;
+  }
+
+  /** The cluster context, once read. */
+  get context(): IClusterContext | null {
+    return this._context;
+  }
+
+  /** Why the context could not be read. */
+  get contextError(): string | null {
+    return this._contextError;
+  }
+
+  /** Reads the cluster context (namespace, rights); again after an admin granted rights. */
+  async loadContext(): Promise<IClusterContext | null> {
+    try {
+      this._context = await this._cluster.context();
+      this._contextError = null;
+    } catch (reason) {
+      this._context = null;
+      this._contextError = errorMessage(reason);
+    }
+    if (!this._disposed) {
+      this._changed.emit();
+    }
+    return this._context;
+  }
+
+  /** Why Deploy is not possible now, or null. */
+  get deployBlocker(): string | null {
+    if (this._applyState.phase === 'running') {
+      return 'running';
+    }
+    if (!this._context) {
+      return 'no-context';
+    }
+    if (!this._context.lwsInstalled) {
+      return 'no-lws';
+    }
+    if (this._yamlEdit) {
+      return 'yaml-edit';
+    }
+    if (!this._advice.canDeploy) {
+      return 'errors';
+    }
+    return null;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Changes form values (from an input). */
+  setValues(change: Partial<IFormValues>): void {
+    this._setValues(updateValues(this._values, change));
+  }
+
+  /** The token typed into the password field; kept in memory only. */
+  setToken(token: string): void {
+    const had = this.hasToken;
+    this._token = token;
+    if (had !== this.hasToken) {
+      this._recompute();
+      this._schedulePreview();
+    }
+    this._changed.emit();
+  }
+
+  /** Switches the cluster profile the defaults come from. */
+  setProfile(id: string): void {
+    const profile = this._settings.profiles.find(p => p.id === id);
+    if (profile) {
+      this._setValues(switchProfile(this._values, profile));
+    }
+  }
+
+  /** Applies an issue's or the sizing plan's suggested fields. */
+  applyFix(fix: Partial<IDeploymentSpec>): void {
+    this._setValues(applySpecFix(this._values, fix));
+  }
+
+  /** Starts again from the profile's defaults (the token is kept). */
+  reset(): void {
+    this._setValues(
+      initialValues(this.profile, {
+        ncclDebug: this._settings.ncclDebugByDefault
+      })
+    );
+    this._applyState = { phase: 'idle' };
+    this._changed.emit();
+  }
+
+  /**
+   * The user edited the YAML. A parse problem, an unknown field, or an error the form does
+   * not already have keeps the edit out of the form (shown with its reasons); otherwise the
+   * form takes the edited spec.
+   */
+  editYaml(text: string): void {
+    if (text === this._specYaml && !this._yamlEdit) {
+      return;
+    }
+    const parsed = parseSpec(text);
+    let blocking: IIssue[] = parsed.issues;
+    if (parsed.spec && blocking.length === 0) {
+      const candidate = formFromSpec(parsed.spec, this._values);
+      const { spec, issues } = specFromForm(candidate);
+      const before = new Set(
+        this._advice.issues
+          .filter(issue => issue.severity === 'error')
+          .map(issueKey)
+      );
+      blocking = adviseSpec(
+        withTokenSecret(spec, this.hasToken),
+        this.profile,
+        issues
+      ).issues.filter(
+        issue => issue.severity === 'error' && !before.has(issueKey(issue))
+      );
+      if (blocking.length === 0) {
+        this._yamlEdit = null;
+        this._editedInYaml = true;
+        this._values = candidate;
+        this._afterValuesChanged();
+        return;
+      }
+    }
+    this._yamlEdit = { text, issues: blocking };
+    this._changed.emit();
+  }
+
+  /** Drops a YAML edit that was not applied: the YAML follows the form again. */
+  revertYaml(): void {
+    this._yamlEdit = null;
+    this._editedInYaml = false;
+    this._changed.emit();
+    this._previewChanged.emit();
+  }
+
+  /** Restores the draft saved before a reload, if any. */
+  async restoreDraft(): Promise<void> {
+    if (!this._state) {
+      return;
+    }
+    let draft: unknown;
+    try {
+      draft = await this._state.fetch(DRAFT_KEY);
+    } catch {
+      return;
+    }
+    const values = (draft as { values?: unknown } | undefined)?.values;
+    if (!values || typeof values !== 'object') {
+      return;
+    }
+    const restored = {
+      ...initialValues(this._settings.profile, {
+        ncclDebug: this._settings.ncclDebugByDefault
+      }),
+      ...(values as Partial<IFormValues>)
+    };
+    if (!this._settings.profiles.some(p => p.id === restored.profileId)) {
+      restored.profileId = this._settings.profile.id;
+    }
+    this._values = restored;
+    this._recompute();
+    this._renderPreview();
+    this._changed.emit();
+    this._previewChanged.emit();
+  }
+
+  /** Forgets the draft (after a deployment succeeded). */
+  async clearDraft(): Promise<void> {
+    this._draftPending = false;
+    clearTimeout(this._draftTimer);
+    await this._state?.remove(DRAFT_KEY).catch(() => undefined);
+  }
+
+  /**
+   * Dry run, then apply, asking `confirmReplace` before replacing existing objects.
+   * The outcome lands in {@link applyState}.
+   */
+  async deploy(
+    confirmReplace: (existing: IExistingObject[]) => Promise<boolean>
+  ): Promise<void> {
+    if (this.deployBlocker) {
+      return;
+    }
+    const spec = this._spec;
+    const steps: IApplyProgress[] = [];
+    this._setApplyState({ phase: 'running', steps });
+    const context = this._context;
+    if (!context) {
+      this._setApplyState({ phase: 'error', message: 'no-context' });
+      return;
+    }
+    const manifests = this._buildManifests(spec, context.namespace, true);
+    const objects = listManifests(manifests);
+    const target = this._cluster.target(context.namespace);
+    const onProgress = (step: IApplyProgress) => {
+      steps.push(step);
+      this._setApplyState({ phase: 'running', steps: [...steps] });
+    };
+    try {
+      let outcome = await applyDeployment(target, objects, { onProgress });
+      if (outcome.status === 'confirm-replace') {
+        if (!(await confirmReplace(outcome.existing))) {
+          this._setApplyState({ phase: 'cancelled' });
+          return;
+        }
+        outcome = await applyDeployment(target, objects, {
+          onProgress,
+          replace: true
+        });
+      }
+      const done: ApplyState = {
+        phase: 'done',
+        outcome,
+        namespace: context.namespace,
+        name: manifests.leaderWorkerSet.metadata.name ?? spec.name,
+        serviceName: manifests.service.metadata?.name ?? '',
+        port: manifests.service.spec?.ports?.[0]?.port ?? 0
+      };
+      if (
+        outcome.status === 'refused' &&
+        outcome.refusals.some(r => r.refusal.kind === 'forbidden')
+      ) {
+        // Rights may have changed since the form opened: show what is missing now.
+        const fresh = await this.loadContext();
+        if (fresh) {
+          done.context = fresh;
+        }
+      }
+      this._setApplyState(done);
+      if (outcome.status === 'applied') {
+        await this.clearDraft();
+      }
+    } catch (reason) {
+      this._setApplyState({ phase: 'error', message: errorMessage(reason) });
+    }
+  }
+
+  /** Acknowledges an apply outcome so the form is editable again. */
+  dismissApplyState(): void {
+    this._setApplyState({ phase: 'idle' });
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    clearTimeout(this._previewTimer);
+    if (this._draftPending) {
+      clearTimeout(this._draftTimer);
+      void this._saveDraft();
+    }
+    this._token = '';
+    Signal.clearData(this);
+  }
+
+  private _setValues(values: IFormValues): void {
+    this._values = values;
+    this._yamlEdit = null;
+    this._editedInYaml = false;
+    this._afterValuesChanged();
+  }
+
+  private _afterValuesChanged(): void {
+    if (this._applyState.phase !== 'running') {
+      this._applyState = { phase: 'idle' };
+    }
+    this._recompute();
+    this._schedulePreview();
+    this._scheduleDraft();
+    this._changed.emit();
+  }
+
+  private _setApplyState(state: ApplyState): void {
+    this._applyState = state;
+    this._changed.emit();
+  }
+
+  private _recompute(): void {
+    const { spec, issues } = specFromForm(this._values);
+    this._spec = withTokenSecret(spec, this.hasToken);
+    this._advice = adviseSpec(this._spec, this.profile, issues);
+  }
+
+  private _buildManifests(
+    spec: IDeploymentSpec,
+    namespace: string | undefined,
+    withToken: boolean
+  ): IManifests {
+    return buildManifests(spec, {
+      profile: this.profile,
+      hfToken: withToken && this._token !== '' ? this._token : undefined,
+      namespace
+    });
+  }
+
+  private _schedulePreview(): void {
+    clearTimeout(this._previewTimer);
+    this._previewTimer = setTimeout(() => {
+      if (this._disposed) {
+        return;
+      }
+      this._renderPreview();
+      this._previewChanged.emit();
+    }, this._previewDelay);
+  }
+
+  private _renderPreview(): void {
+    this._specYaml = serializeSpec(this._spec);
+    if (!this._advice.resolved) {
+      this._manifestsYaml = '';
+      return;
+    }
+    try {
+      const manifests = this._buildManifests(this._spec, undefined, false);
+      const header = manifests.leaderWorkerSet.metadata.name
+        ? this._spec.hfTokenSecret
+          ? `# The pods read HF_TOKEN from the Secret "${this._spec.hfTokenSecret}" (key "token").\n` +
+            (this.hasToken
+              ? '# Deploy creates or updates that Secret from the token you typed; its value is never shown.\n'
+              : '# Deploy uses that Secret as it is: it must exist in the namespace.\n')
+          : ''
+        : '';
+      this._manifestsYaml = header + manifestsToYaml(listManifests(manifests));
+    } catch {
+      this._manifestsYaml = '';
+    }
+  }
+
+  private _scheduleDraft(): void {
+    if (!this._state) {
+      return;
+    }
+    this._draftPending = true;
+    clearTimeout(this._draftTimer);
+    this._draftTimer = setTimeout(
+      () => void this._saveDraft(),
+      this._draftDelay
+    );
+  }
+
+  private async _saveDraft(): Promise<void> {
+    this._draftPending = false;
+    if (!this._state) {
+      return;
+    }
+    // The values never hold the token: it lives in `_token` only.
+    const draft = { version: 1, values: { ...this._values } };
+    await this._state
+      .save(DRAFT_KEY, JSON.parse(JSON.stringify(draft)))
+      .catch(() => undefined);
+  }
+
+  private readonly _settings: IResolvedSettings;
+  private readonly _cluster: IDeploymentCluster;
+  private readonly _state: IStateDB | null;
+  private readonly _previewDelay: number;
+  private readonly _draftDelay: number;
+  private _values: IFormValues;
+  private _token = '';
+  private _spec!: IDeploymentSpec;
+  private _advice!: IAdvice;
+  private _specYaml = '';
+  private _manifestsYaml = '';
+  private _yamlEdit: IYamlEdit | null = null;
+  private _editedInYaml = false;
+  private _applyState: ApplyState = { phase: 'idle' };
+  private _context: IClusterContext | null = null;
+  private _contextError: string | null = null;
+  private _previewTimer: ReturnType<typeof setTimeout> | undefined;
+  private _draftTimer: ReturnType<typeof setTimeout> | undefined;
+  private _draftPending = false;
+  private _disposed = false;
+  private _changed = new Signal<this, void>(this);
+  private _previewChanged = new Signal<this, void>(this);
+}
+
+/** The cluster side through the server extension: its context endpoint and proxy. */
+export function proxyCluster(
+  serverSettings: ServerConnection.ISettings
+): IDeploymentCluster {
+  return {
+    context: () => fetchContext(serverSettings),
+    target: namespace => new KubeApplyTarget(namespace, serverSettings)
+  };
+}
+
+function issueKey(issue: IIssue): string {
+  return `${issue.id}\u0000${issue.field ?? ''}`;
+}
+
+function errorMessage(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}

@@ -1,0 +1,317 @@
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import type { IEditorServices } from '@jupyterlab/codeeditor';
+import type { Contents } from '@jupyterlab/services';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  copyIcon,
+  ReactWidget,
+  saveIcon,
+  ToolbarButton,
+  undoIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import type { Message } from '@lumino/messaging';
+import { BoxPanel, SplitPanel } from '@lumino/widgets';
+import React from 'react';
+
+import { lwsIcon } from '../../icons';
+import type { IDeploymentSpec } from '../../model/spec';
+import {
+  confirmReplace,
+  confirmReset,
+  copyText,
+  exportToWorkspace
+} from './actions';
+import { AdvicePanel } from './advice';
+import type { IApplyActions } from './applyStatus';
+import { NewDeploymentForm } from './form';
+import type { NewDeploymentModel } from './model';
+import { YamlPreview } from './preview';
+
+/** What the panel needs from the application. */
+export interface INewDeploymentPanelOptions {
+  model: NewDeploymentModel;
+  editorServices: IEditorServices;
+  contents: Contents.IManager;
+  commands: CommandRegistry;
+  trans: TranslationBundle;
+  /** Shows the deployments sidebar. */
+  showSidebar: () => void;
+}
+
+/**
+ * The new-deployment panel: the form on the left; the advice and the YAML preview on the
+ * right. Owns its model.
+ */
+export class NewDeploymentPanel extends SplitPanel {
+  constructor(options: INewDeploymentPanelOptions) {
+    super({ orientation: 'horizontal', spacing: 1 });
+    this.addClass('jp-lws-NewDeployment');
+    this.model = options.model;
+    const { trans } = options;
+    this._options = options;
+
+    this._form = new FormView(options, this._actions(), () => this._deploy());
+    this._form.addClass('jp-lws-NewDeployment-formView');
+
+    const right = new BoxPanel({ direction: 'top-to-bottom', spacing: 0 });
+    right.addClass('jp-lws-NewDeployment-side');
+    const advice = new AdviceView(
+      this.model,
+      trans,
+      fix => this._fix(fix),
+      id => this.showField(id)
+    );
+    advice.addClass('jp-lws-NewDeployment-adviceView');
+    this.preview = new YamlPreview({
+      model: this.model,
+      editorServices: options.editorServices,
+      trans
+    });
+    right.addWidget(advice);
+    right.addWidget(this.preview);
+    BoxPanel.setStretch(advice, 0);
+    BoxPanel.setStretch(this.preview, 1);
+
+    this.addWidget(this._form);
+    this.addWidget(right);
+    this.setRelativeSizes([0.45, 0.55]);
+  }
+
+  readonly model: NewDeploymentModel;
+  readonly preview: YamlPreview;
+
+  /** Scrolls to and focuses an input, opening "Advanced" when it is inside. */
+  showField(id: string): void {
+    const input = this.node.querySelector<HTMLElement>(`#${CSS.escape(id)}`);
+    if (!input) {
+      return;
+    }
+    const details = input.closest('details');
+    if (details && !details.open) {
+      details.open = true;
+    }
+    input.scrollIntoView({ block: 'center' });
+    input.focus();
+  }
+
+  /** The toolbar items of the panel's main-area widget. */
+  toolbarItems(): { name: string; widget: ToolbarButton }[] {
+    const { trans, contents, commands } = this._options;
+    const fileName = (suffix: string) =>
+      `${this.model.spec.name || 'deployment'}${suffix}.yaml`;
+    return [
+      {
+        name: 'export-spec',
+        widget: new ToolbarButton({
+          icon: saveIcon,
+          label: trans.__('Export spec'),
+          tooltip: trans.__(
+            'Save the spec to a file in the workspace (for jupyterlab-lws render and GitOps)'
+          ),
+          onClick: () =>
+            void exportToWorkspace({
+              contents,
+              commands,
+              trans,
+              title: trans.__('Export the deployment spec'),
+              defaultPath: fileName(''),
+              text: this.model.renderSpecYaml
+            })
+        })
+      },
+      {
+        name: 'export-manifests',
+        widget: new ToolbarButton({
+          icon: saveIcon,
+          label: trans.__('Export manifests'),
+          tooltip: trans.__(
+            'Save the LeaderWorkerSet and Service manifests to a file in the workspace (no token)'
+          ),
+          onClick: () =>
+            void exportToWorkspace({
+              contents,
+              commands,
+              trans,
+              title: trans.__('Export the manifests'),
+              defaultPath: fileName('-manifests'),
+              text: this.model.manifestsYaml
+            })
+        })
+      },
+      {
+        name: 'copy-spec',
+        widget: new ToolbarButton({
+          icon: copyIcon,
+          label: trans.__('Copy spec'),
+          tooltip: trans.__(
+            'Copy the spec as a self-contained file for `npx jupyterlab-lws render`'
+          ),
+          onClick: () =>
+            copyText(
+              this.model.renderSpecYaml,
+              trans.__(
+                'Copied the spec; render it with npx jupyterlab-lws render <file>.'
+              )
+            )
+        })
+      },
+      {
+        name: 'reset',
+        widget: new ToolbarButton({
+          icon: undoIcon,
+          label: trans.__('Reset'),
+          tooltip: trans.__('Back to the cluster profile’s defaults'),
+          onClick: () =>
+            void confirmReset(trans).then(reset => {
+              if (reset) {
+                this.model.reset();
+              }
+            })
+        })
+      }
+    ];
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    super.dispose();
+    this.model.dispose();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    if (!this.node.contains(document.activeElement)) {
+      this.node.querySelector<HTMLElement>('#jp-lws-new-model')?.focus();
+    }
+  }
+
+  private _actions(): IApplyActions {
+    return {
+      showSidebar: () => this._options.showSidebar(),
+      dismiss: () => this.model.dismissApplyState()
+    };
+  }
+
+  private _fix(fix: Partial<IDeploymentSpec>): void {
+    this.model.applyFix(fix);
+  }
+
+  private async _deploy(): Promise<void> {
+    const { trans } = this._options;
+    await this.model.deploy(existing => confirmReplace(existing, trans));
+    const state = this.model.applyState;
+    if (state.phase !== 'done') {
+      return;
+    }
+    // Short, token-free summaries; the panel shows the details.
+    switch (state.outcome.status) {
+      case 'applied':
+        Notification.success(
+          trans.__('Deployed %1 to %2.', state.name, state.namespace),
+          {
+            autoClose: 5000,
+            actions: [
+              {
+                label: trans.__('Show in sidebar'),
+                callback: () => this._options.showSidebar()
+              }
+            ]
+          }
+        );
+        break;
+      case 'refused':
+        Notification.error(
+          trans.__('The cluster refused %1; nothing was changed.', state.name),
+          { autoClose: 5000 }
+        );
+        break;
+      case 'failed':
+        Notification.error(
+          trans.__('Deploying %1 failed and was rolled back.', state.name),
+          { autoClose: 5000 }
+        );
+        break;
+    }
+  }
+
+  private readonly _options: INewDeploymentPanelOptions;
+  private readonly _form: FormView;
+}
+
+/** The form, re-rendered on model and cluster-context changes. */
+class FormView extends ReactWidget {
+  constructor(
+    private readonly _options: INewDeploymentPanelOptions,
+    private readonly _applyActions: IApplyActions,
+    private readonly _onDeploy: () => Promise<void>
+  ) {
+    super();
+  }
+
+  render(): JSX.Element {
+    const { model, trans } = this._options;
+    return (
+      <UseSignal signal={model.changed}>
+        {() => (
+          <NewDeploymentForm
+            model={model}
+            trans={trans}
+            actions={this._applyActions}
+            onDeploy={() => void this._onDeploy()}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+}
+
+/** The advice, re-rendered on model changes. */
+class AdviceView extends ReactWidget {
+  constructor(
+    private readonly _model: NewDeploymentModel,
+    private readonly _trans: TranslationBundle,
+    private readonly _onFix: (fix: Partial<IDeploymentSpec>) => void,
+    private readonly _onShowField: (id: string) => void
+  ) {
+    super();
+  }
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this._model.changed}>
+        {() => (
+          <AdvicePanel
+            advice={this._model.advice}
+            model={this._model.values.model}
+            settingsProblems={this._model.settingsProblems}
+            trans={this._trans}
+            onFix={this._onFix}
+            onShowField={this._onShowField}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+}
+
+/** The main-area widget around a panel, with its toolbar. */
+export function wrapPanel(
+  panel: NewDeploymentPanel,
+  trans: TranslationBundle
+): MainAreaWidget<NewDeploymentPanel> {
+  const widget = new MainAreaWidget({ content: panel });
+  widget.id = 'jp-lws-new-deployment';
+  widget.title.label = trans.__('New Deployment');
+  widget.title.caption = trans.__('New multi-node deployment');
+  widget.title.icon = lwsIcon;
+  widget.title.closable = true;
+  widget.addClass('jp-lws-NewDeploymentWidget');
+  for (const { name, widget: item } of panel.toolbarItems()) {
+    widget.toolbar.addItem(name, item);
+  }
+  return widget;
+}

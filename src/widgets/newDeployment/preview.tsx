@@ -1,0 +1,283 @@
+import type { IEditorServices } from '@jupyterlab/codeeditor';
+import { CodeEditor, CodeEditorWrapper } from '@jupyterlab/codeeditor';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { BoxLayout, Widget } from '@lumino/widgets';
+import React from 'react';
+
+import type { NewDeploymentModel } from './model';
+
+/** The preview's two views. */
+export type PreviewTab = 'spec' | 'manifests';
+
+/** Delay before a YAML edit is read, so typing is not interrupted, in ms. */
+const EDIT_DELAY = 300;
+
+/**
+ * The YAML preview: the spec (editable, two-way with the form) and the manifests it renders
+ * (read only), in JupyterLab's editor with YAML highlighting.
+ *
+ * #### Notes
+ * The spec editor's text follows the form unless the user is editing it: an edit is read
+ * after a pause and either applied to the form or shown as parse or validation errors.
+ */
+export class YamlPreview extends Widget {
+  constructor(options: YamlPreview.IOptions) {
+    super();
+    this.addClass('jp-lws-YamlPreview');
+    this._model = options.model;
+    this._trans = options.trans;
+    const layout = new BoxLayout({ direction: 'top-to-bottom', spacing: 0 });
+    this.layout = layout;
+
+    this._header = new PreviewHeaderWidget(this._model, this._trans, tab =>
+      this.showTab(tab)
+    );
+    this._header.addClass('jp-lws-YamlPreview-header');
+    layout.addWidget(this._header);
+    BoxLayout.setStretch(this._header, 0);
+
+    this._specEditor = createEditor(options.editorServices, false);
+    this._specEditor.addClass('jp-lws-YamlPreview-spec');
+    this._specEditor.node.dataset.testid = 'lws-preview-spec';
+    this._specEditor.node.setAttribute(
+      'aria-label',
+      this._trans.__('Deployment spec (YAML, editable)')
+    );
+    this._manifestsEditor = createEditor(options.editorServices, true);
+    this._manifestsEditor.addClass('jp-lws-YamlPreview-manifests');
+    this._manifestsEditor.node.dataset.testid = 'lws-preview-manifests';
+    this._manifestsEditor.node.setAttribute(
+      'aria-label',
+      this._trans.__('Kubernetes manifests (YAML, read only)')
+    );
+    for (const editor of [this._specEditor, this._manifestsEditor]) {
+      layout.addWidget(editor);
+      BoxLayout.setStretch(editor, 1);
+    }
+    this._manifestsEditor.hide();
+
+    this._specEditor.model.sharedModel.changed.connect(this._onEdit, this);
+    this._model.previewChanged.connect(this._sync, this);
+    this._model.changed.connect(this._onModelChanged, this);
+    this._sync();
+  }
+
+  /** The active tab. */
+  get tab(): PreviewTab {
+    return this._tab;
+  }
+
+  /** Shows one of the two views. */
+  showTab(tab: PreviewTab): void {
+    this._tab = tab;
+    this._header.tab = tab;
+    this._specEditor.setHidden(tab !== 'spec');
+    this._manifestsEditor.setHidden(tab !== 'manifests');
+    (tab === 'spec' ? this._specEditor : this._manifestsEditor).update();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    clearTimeout(this._editTimer);
+    this._model.previewChanged.disconnect(this._sync, this);
+    this._model.changed.disconnect(this._onModelChanged, this);
+    super.dispose();
+  }
+
+  private _onEdit(): void {
+    if (this._settingText) {
+      return;
+    }
+    clearTimeout(this._editTimer);
+    this._editTimer = setTimeout(() => {
+      if (!this.isDisposed) {
+        this._model.editYaml(this._specEditor.model.sharedModel.getSource());
+      }
+    }, EDIT_DELAY);
+  }
+
+  /** After a revert the spec editor must show the form's YAML again. */
+  private _onModelChanged(): void {
+    if (!this._model.yamlEdit && !this._model.editedInYaml) {
+      this._sync();
+    }
+  }
+
+  private _sync(): void {
+    if (!this._model.yamlEdit && !this._model.editedInYaml) {
+      this._setText(this._specEditor, this._model.specYaml);
+    }
+    this._setText(this._manifestsEditor, this._model.manifestsYaml);
+  }
+
+  private _setText(editor: CodeEditorWrapper, text: string): void {
+    const shared = editor.model.sharedModel;
+    if (shared.getSource() === text) {
+      return;
+    }
+    // A user edit waiting to be read would otherwise be read after being replaced.
+    if (editor === this._specEditor) {
+      clearTimeout(this._editTimer);
+    }
+    this._settingText = true;
+    try {
+      shared.setSource(text);
+    } finally {
+      this._settingText = false;
+    }
+  }
+
+  private readonly _model: NewDeploymentModel;
+  private readonly _trans: TranslationBundle;
+  private readonly _header: PreviewHeaderWidget;
+  private readonly _specEditor: CodeEditorWrapper;
+  private readonly _manifestsEditor: CodeEditorWrapper;
+  private _tab: PreviewTab = 'spec';
+  private _settingText = false;
+  private _editTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** The statics of {@link YamlPreview}. */
+export namespace YamlPreview {
+  /** Options of the preview. */
+  export interface IOptions {
+    model: NewDeploymentModel;
+    editorServices: IEditorServices;
+    trans: TranslationBundle;
+  }
+}
+
+/** The tabs and the sync status above the editors. */
+class PreviewHeaderWidget extends ReactWidget {
+  constructor(
+    private readonly _model: NewDeploymentModel,
+    private readonly _trans: TranslationBundle,
+    private readonly _onTab: (tab: PreviewTab) => void
+  ) {
+    super();
+  }
+
+  get tab(): PreviewTab {
+    return this._tab;
+  }
+
+  set tab(tab: PreviewTab) {
+    this._tab = tab;
+    this.update();
+  }
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this._model.changed}>
+        {() => (
+          <PreviewHeader
+            model={this._model}
+            tab={this._tab}
+            trans={this._trans}
+            onTab={this._onTab}
+          />
+        )}
+      </UseSignal>
+    );
+  }
+
+  private _tab: PreviewTab = 'spec';
+}
+
+function createEditor(
+  services: IEditorServices,
+  readOnly: boolean
+): CodeEditorWrapper {
+  const model = new CodeEditor.Model({
+    mimeType: services.mimeTypeService.getMimeTypeByFilePath('spec.yaml')
+  });
+  return new CodeEditorWrapper({
+    model,
+    factory: services.factoryService.newDocumentEditor,
+    editorOptions: {
+      config: { readOnly, lineNumbers: true, lineWrap: false }
+    }
+  });
+}
+
+function PreviewHeader(props: {
+  model: NewDeploymentModel;
+  tab: PreviewTab;
+  trans: TranslationBundle;
+  onTab: (tab: PreviewTab) => void;
+}): JSX.Element {
+  const { model, tab, trans } = props;
+  const edit = model.yamlEdit;
+  const tabButton = (id: PreviewTab, label: string) => (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={tab === id}
+      className={`jp-lws-YamlPreview-tab${tab === id ? ' jp-mod-current' : ''}`}
+      data-testid={`lws-preview-tab-${id}`}
+      onClick={() => props.onTab(id)}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <div>
+      <div
+        className="jp-lws-YamlPreview-tabs"
+        role="tablist"
+        aria-label={trans.__('Preview')}
+      >
+        {tabButton('spec', trans.__('Spec (editable)'))}
+        {tabButton('manifests', trans.__('Manifests'))}
+      </div>
+      {edit ? (
+        <div
+          className="jp-lws-YamlPreview-status jp-lws-mod-error"
+          data-testid="lws-preview-errors"
+          role="alert"
+        >
+          <strong>
+            {trans.__(
+              'Your YAML edit is not applied to the form: fix it, or revert to the form.'
+            )}
+          </strong>
+          <ul>
+            {edit.issues.map(issue => (
+              <li key={`${issue.id}:${issue.message}`} data-issue={issue.id}>
+                {issue.id === 'yaml-syntax'
+                  ? trans.__('YAML syntax: %1', issue.message)
+                  : issue.message}
+              </li>
+            ))}
+          </ul>
+          <Button
+            className="jp-mod-styled"
+            small
+            data-testid="lws-preview-revert"
+            onClick={() => model.revertYaml()}
+          >
+            {trans.__('Revert to the form')}
+          </Button>
+        </div>
+      ) : (
+        <p
+          className="jp-lws-YamlPreview-status"
+          data-testid="lws-preview-status"
+        >
+          {tab === 'spec'
+            ? model.editedInYaml
+              ? trans.__('Your YAML edit is applied to the form.')
+              : trans.__(
+                  'Follows the form; edit it to change the form. The token is never shown.'
+                )
+            : trans.__(
+                'What Deploy applies (server-side, after a dry run); no token value is shown.'
+              )}
+        </p>
+      )}
+    </div>
+  );
+}
