@@ -88,14 +88,13 @@ async def test_rules_review_agrees_with_access_reviews(jp_fetch, namespace):
             assert ctx["permissions"][right.resource][verb] is allowed, (right.resource, verb)
 
 
-async def _cookie_session(server_url: str, token: str) -> httpx.AsyncClient:
-    """A browser-like session: logged in with the token, then only cookies."""
-    session = httpx.AsyncClient(base_url=server_url, trust_env=False, timeout=30)
-    login = await session.get("login")
-    xsrf = login.cookies.get("_xsrf") or session.cookies.get("_xsrf")
-    response = await session.post("login", data={"password": token, "_xsrf": xsrf})
+async def log_in(session: httpx.AsyncClient, token: str) -> None:
+    """Log a browser-like session in with the token; from then on it has only cookies."""
+    await session.get("login")
+    response = await session.post(
+        "login", data={"password": token, "_xsrf": session.cookies["_xsrf"]}
+    )
     assert response.status_code in (302, 303), response.text
-    return session
 
 
 async def test_cookie_sessions_need_the_xsrf_token_for_writes(server_url, jp_serverapp):
@@ -105,8 +104,8 @@ async def test_cookie_sessions_need_the_xsrf_token_for_writes(server_url, jp_ser
         "spec": {"resourceAttributes": {"verb": "list", "resource": "pods"}},
     }
     url = "lws/api/k8s/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-    session = await _cookie_session(server_url, jp_serverapp.identity_provider.token)
-    async with session:
+    async with httpx.AsyncClient(base_url=server_url, trust_env=False, timeout=30) as session:
+        await log_in(session, jp_serverapp.identity_provider.token)
         # Reads work with the login cookie alone.
         assert (await session.get("lws/api/context")).status_code == 200
         # A write without the XSRF header is refused by Jupyter before the proxy sees it.
