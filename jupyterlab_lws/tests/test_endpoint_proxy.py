@@ -42,12 +42,20 @@ class ChatHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
         await self.flush()
-        while (text := await engine.gate.get()) is not None:
+        while (text := await self._next()) is not None:
             chunk = {"choices": [{"index": 0, "delta": {"content": text}}]}
             self.write(f"data: {json.dumps(chunk)}\n\n")
             await self.flush()
-        self.write("data: [DONE]\n\n")
-        self.finish()
+        if not self.engine.closed.is_set():
+            self.write("data: [DONE]\n\n")
+
+    async def _next(self) -> str | None:
+        """The next item from the gate, or None when the proxy hung up."""
+        item = asyncio.ensure_future(self.engine.gate.get())
+        closed = asyncio.ensure_future(self.engine.closed.wait())
+        done, _ = await asyncio.wait({item, closed}, return_when=asyncio.FIRST_COMPLETED)
+        (closed if item in done else item).cancel()
+        return item.result() if item in done else None
 
     def on_connection_close(self) -> None:
         self.engine.closed.set()
