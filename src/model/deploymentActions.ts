@@ -1,0 +1,229 @@
+// What the sidebar's actions change, as plain data: the patches and the lists of objects a
+// user confirms before anything is sent. The widgets only ask and send.
+
+import type {
+  V1Container,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1Service
+} from '@kubernetes/client-node';
+import { isOurs, leaderServices } from './endpoint';
+import type { ILeaderWorkerSet } from './lws';
+import { LWS_LABELS } from './lws';
+import { SPEC_ANNOTATION } from './manifests';
+
+/** The environment variable the guide asks to remove once a deployment is healthy. */
+export const NCCL_DEBUG = 'NCCL_DEBUG';
+
+/** LWS accepts 0 to 1e6 groups (its CRD's validation). */
+const MAX_REPLICAS = 1_000_000;
+
+/** Why a replica count cannot be used, or null when it can. */
+export function replicasProblem(value: number): string | null {
+  if (!Number.isInteger(value)) {
+    return 'The number of replicas must be a whole number.';
+  }
+  if (value < 0 || value > MAX_REPLICAS) {
+    return `The number of replicas must be between 0 and ${MAX_REPLICAS}.`;
+  }
+  return null;
+}
+
+/** The merge patch that sets the number of groups. */
+export function scalePatch(replicas: number): {
+  spec: { replicas: number };
+} {
+  return { spec: { replicas } };
+}
+
+/** The NCCL_DEBUG level the pod templates set, or null when they do not set it. */
+export function ncclDebugLevel(lws: ILeaderWorkerSet): string | null {
+  for (const template of templates(lws)) {
+    for (const container of template.spec?.containers ?? []) {
+      const variable = container.env?.find(env => env.name === NCCL_DEBUG);
+      if (variable) {
+        return variable.value ?? 'set';
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The merge patch that removes NCCL_DEBUG from the leader and worker templates, or null when
+ * they do not set it.
+ *
+ * #### Notes
+ * A JSON merge patch replaces lists whole (LeaderWorkerSets are custom resources: no
+ * strategic merge), so the patch carries the templates' full container lists without the
+ * variable, and `metadata.resourceVersion` so the API server refuses it (409) if someone
+ * changed the LWS since we read it. The spec annotation is updated too, so the deployment
+ * reads back without NCCL debug. Changing the templates rolls every group.
+ */
+export function ncclDebugOffPatch(lws: ILeaderWorkerSet): object | null {
+  if (ncclDebugLevel(lws) === null) {
+    return null;
+  }
+  const template = lws.spec.leaderWorkerTemplate;
+  const leaderWorkerTemplate: Record<string, unknown> = {
+    workerTemplate: {
+      spec: { containers: withoutNcclDebug(template.workerTemplate) }
+    }
+  };
+  if (template.leaderTemplate) {
+    leaderWorkerTemplate.leaderTemplate = {
+      spec: { containers: withoutNcclDebug(template.leaderTemplate) }
+    };
+  }
+  const metadata: Record<string, unknown> = {
+    resourceVersion: lws.metadata?.resourceVersion
+  };
+  const annotation = lws.metadata?.annotations?.[SPEC_ANNOTATION];
+  const spec = annotation ? parseObject(annotation) : null;
+  if (spec && 'ncclDebug' in spec) {
+    delete spec.ncclDebug;
+    metadata.annotations = { [SPEC_ANNOTATION]: JSON.stringify(spec) };
+  }
+  return { metadata, spec: { leaderWorkerTemplate } };
+}
+
+/** The pods of one group, leader first. */
+export function groupPods(
+  lwsName: string,
+  pods: readonly V1Pod[],
+  groupIndex: number
+): V1Pod[] {
+  return pods
+    .filter(pod => {
+      const labels = pod.metadata?.labels ?? {};
+      return (
+        labels[LWS_LABELS.name] === lwsName &&
+        labels[LWS_LABELS.groupIndex] === String(groupIndex)
+      );
+    })
+    .sort(
+      (a, b) =>
+        Number(a.metadata?.labels?.[LWS_LABELS.workerIndex] ?? 0) -
+        Number(b.metadata?.labels?.[LWS_LABELS.workerIndex] ?? 0)
+    );
+}
+
+/**
+ * The pod to delete to restart a group: its leader. The worker StatefulSet of a group is
+ * owned by the leader pod, so deleting the leader recreates the whole group (whatever the
+ * restart policy) and the engine re-initialises NCCL from scratch.
+ */
+export function groupRestartTarget(
+  lwsName: string,
+  pods: readonly V1Pod[],
+  groupIndex: number
+): V1Pod | null {
+  return (
+    groupPods(lwsName, pods, groupIndex).find(
+      pod => pod.metadata?.labels?.[LWS_LABELS.workerIndex] === '0'
+    ) ?? null
+  );
+}
+
+/** What deleting a deployment removes, and what it keeps, for the confirmation. */
+export interface IDeletionPlan {
+  /** The LeaderWorkerSet. */
+  name: string;
+  /** Its pods now (they go with it). */
+  pods: string[];
+  /** The headless Service LWS created (goes with the LWS). */
+  headlessService: string | null;
+  /** The API Services the extension created for it: deleted too. */
+  services: string[];
+  /** Services made by someone else that select its pods: kept. */
+  keptServices: string[];
+  /** Volume claims its pods mount: always kept (the downloaded model stays). */
+  keptClaims: string[];
+  /** Secrets its pods read (e.g. the HF token, maybe shared): kept. */
+  keptSecrets: string[];
+}
+
+/** The objects deleting `lws` removes and keeps. */
+export function deletionPlan(
+  lws: ILeaderWorkerSet,
+  pods: readonly V1Pod[],
+  services: readonly V1Service[]
+): IDeletionPlan {
+  const name = lws.metadata?.name ?? '';
+  const own = pods
+    .filter(pod => pod.metadata?.labels?.[LWS_LABELS.name] === name)
+    .map(pod => pod.metadata?.name ?? '')
+    .sort();
+  const api = leaderServices(lws, services);
+  const headless = services.find(
+    service =>
+      service.metadata?.name === name &&
+      service.metadata?.ownerReferences?.some(
+        owner => owner.kind === 'LeaderWorkerSet' && owner.name === name
+      )
+  );
+  const claims = new Set<string>();
+  const secrets = new Set<string>();
+  for (const template of templates(lws)) {
+    for (const volume of template.spec?.volumes ?? []) {
+      if (volume.persistentVolumeClaim?.claimName) {
+        claims.add(volume.persistentVolumeClaim.claimName);
+      }
+      if (volume.secret?.secretName) {
+        secrets.add(volume.secret.secretName);
+      }
+    }
+    for (const container of template.spec?.containers ?? []) {
+      secretsOf(container).forEach(secret => secrets.add(secret));
+    }
+  }
+  return {
+    name,
+    pods: own,
+    headlessService: headless ? name : null,
+    services: api
+      .filter(service => isOurs(service, name))
+      .map(service => service.metadata?.name ?? ''),
+    keptServices: api
+      .filter(service => !isOurs(service, name))
+      .map(service => service.metadata?.name ?? ''),
+    keptClaims: [...claims].sort(),
+    keptSecrets: [...secrets].sort()
+  };
+}
+
+function templates(lws: ILeaderWorkerSet): V1PodTemplateSpec[] {
+  const template = lws.spec?.leaderWorkerTemplate;
+  return [template?.leaderTemplate, template?.workerTemplate].filter(
+    (t): t is V1PodTemplateSpec => t !== undefined
+  );
+}
+
+function withoutNcclDebug(template: V1PodTemplateSpec): V1Container[] {
+  return (template.spec?.containers ?? []).map(container =>
+    container.env
+      ? {
+          ...container,
+          env: container.env.filter(env => env.name !== NCCL_DEBUG)
+        }
+      : container
+  );
+}
+
+function secretsOf(container: V1Container): string[] {
+  return [
+    ...(container.env ?? []).map(env => env.valueFrom?.secretKeyRef?.name),
+    ...(container.envFrom ?? []).map(source => source.secretRef?.name)
+  ].filter((name): name is string => Boolean(name));
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? value
+      : null;
+  } catch {
+    return null;
+  }
+}

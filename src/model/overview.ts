@@ -1,0 +1,212 @@
+// One row of the deployment list: what describeLws and deploymentStatus say, plus the events
+// that belong to the deployment, the GPUs its pods hold and its age. Pure: `now` is passed in.
+
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { IDeploymentSummary } from './describe';
+import { describeLws } from './describe';
+import type { DiagnosisSpec } from './diagnose';
+import type { ILeaderWorkerSet } from './lws';
+import { LWS_LABELS } from './lws';
+import type { DeploymentStatus } from './status';
+import { deploymentStatus, podSummary } from './status';
+
+/** What the list shows about one deployment. */
+export interface IDeploymentOverview {
+  name: string;
+  summary: IDeploymentSummary;
+  status: DeploymentStatus;
+  /** GPUs held by its pods that are placed on a node and not finished. */
+  gpusInUse: number;
+  /** kubectl-style age: 45s, 12m, 3h, 2d. */
+  age: string;
+  /** Its pods, by name. */
+  pods: V1Pod[];
+  /** Events about the LWS, its pods and StatefulSets, newest first. */
+  events: CoreV1Event[];
+}
+
+/** The overview of one LeaderWorkerSet at time `now`. */
+export function deploymentOverview(
+  lws: ILeaderWorkerSet,
+  allPods: readonly V1Pod[],
+  allEvents: readonly CoreV1Event[],
+  now: Date
+): IDeploymentOverview {
+  const name = lws.metadata?.name ?? '';
+  const pods = allPods
+    .filter(pod => pod.metadata?.labels?.[LWS_LABELS.name] === name)
+    .sort((a, b) =>
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')
+    );
+  const events = deploymentEvents(name, pods, allEvents);
+  return {
+    name,
+    summary: describeLws(lws),
+    status: deploymentStatus(lws, pods, events, now),
+    gpusInUse: gpusInUse(pods),
+    age: age(lws.metadata?.creationTimestamp, now),
+    pods,
+    events
+  };
+}
+
+/**
+ * The events of a deployment, newest first: about the LWS itself, its StatefulSets
+ * (`<name>`, `<name>-<group>`) and its pods (`<name>-<group>`, `<name>-<group>-<worker>`).
+ */
+export function deploymentEvents(
+  name: string,
+  pods: readonly V1Pod[],
+  events: readonly CoreV1Event[]
+): CoreV1Event[] {
+  const podNames = new Set(pods.map(pod => pod.metadata?.name));
+  const ownName = new RegExp(`^${escapeRegExp(name)}(-\\d+){0,2}$`);
+  return events
+    .filter(event => {
+      const object = event.involvedObject;
+      const objectName = object?.name ?? '';
+      switch (object?.kind) {
+        case 'LeaderWorkerSet':
+        case 'Service':
+          return objectName === name;
+        case 'Pod':
+          return podNames.has(objectName) || ownName.test(objectName);
+        case 'StatefulSet':
+          return ownName.test(objectName);
+        default:
+          return false;
+      }
+    })
+    .sort((a, b) => eventTime(b) - eventTime(a));
+}
+
+/** When an event last happened, in milliseconds (0 when it says nothing). */
+export function eventTime(event: CoreV1Event): number {
+  for (const value of [
+    event.lastTimestamp,
+    event.eventTime,
+    event.firstTimestamp,
+    event.metadata?.creationTimestamp
+  ] as unknown[]) {
+    const millis = toMillis(value);
+    if (millis !== undefined) {
+      return millis;
+    }
+  }
+  return 0;
+}
+
+/** GPUs that pods hold: placed on a node and neither Succeeded nor Failed. */
+export function gpusInUse(pods: readonly V1Pod[]): number {
+  return pods
+    .map(podSummary)
+    .filter(
+      pod =>
+        pod.node !== null && pod.phase !== 'Succeeded' && pod.phase !== 'Failed'
+    )
+    .reduce((sum, pod) => sum + pod.gpus, 0);
+}
+
+/** kubectl's short age: seconds under 2 minutes, then minutes, hours, days. */
+export function age(created: Date | string | undefined, now: Date): string {
+  const start = toMillis(created);
+  if (start === undefined) {
+    return '';
+  }
+  const seconds = Math.max(0, Math.floor((now.getTime() - start) / 1000));
+  if (seconds < 120) {
+    return `${seconds}s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 120) {
+    return `${minutes}m`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return `${hours}h`;
+  }
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** What diagnosis needs to know of a deployment to make its advice concrete. */
+export function diagnosisSpec(
+  lws: ILeaderWorkerSet,
+  summary: IDeploymentSummary
+): DiagnosisSpec {
+  const spec: DiagnosisSpec = {
+    name: summary.name,
+    nodes: summary.nodes
+  };
+  const set = <K extends keyof DiagnosisSpec>(
+    key: K,
+    value: DiagnosisSpec[K] | undefined
+  ) => {
+    if (value !== undefined) {
+      spec[key] = value;
+    }
+  };
+  set('namespace', summary.namespace ?? lws.metadata?.namespace);
+  set('serviceName', summary.serviceName);
+  set('hfTokenSecret', summary.spec?.hfTokenSecret);
+  set('engine', summary.engine);
+  set('gpusPerNode', summary.gpusPerNode);
+  set('tensorParallel', summary.tensorParallel);
+  set('pipelineParallel', summary.pipelineParallel);
+  const template = lws.spec?.leaderWorkerTemplate;
+  const asksRdma = [template?.leaderTemplate, template?.workerTemplate].some(
+    t =>
+      t?.spec?.containers?.some(container =>
+        Object.keys(container.resources?.limits ?? {}).some(resource =>
+          resource.startsWith('rdma/')
+        )
+      ) ?? false
+  );
+  set('rdma', summary.spec?.rdma ?? (asksRdma ? true : undefined));
+  return spec;
+}
+
+/**
+ * The events that can still explain why a deployment is not serving: warnings only, about
+ * pods that are not ready, from their current incarnation (LWS reuses pod names), and no
+ * scheduling failure of a pod that has found its node since.
+ */
+export function diagnosisEvents(overview: IDeploymentOverview): CoreV1Event[] {
+  const pods = new Map(
+    overview.pods.map(pod => [pod.metadata?.name ?? '', pod] as const)
+  );
+  return overview.events.filter(event => {
+    if (event.type !== 'Warning') {
+      return false;
+    }
+    if (event.involvedObject?.kind !== 'Pod') {
+      return true;
+    }
+    const pod = pods.get(event.involvedObject.name ?? '');
+    if (!pod) {
+      return false;
+    }
+    const summary = podSummary(pod);
+    if (summary.ready) {
+      return false;
+    }
+    if (event.reason === 'FailedScheduling' && summary.node !== null) {
+      return false;
+    }
+    const created = toMillis(pod.metadata?.creationTimestamp);
+    return created === undefined || eventTime(event) >= created;
+  });
+}
+
+function toMillis(value: unknown): number | undefined {
+  const millis =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string'
+        ? Date.parse(value)
+        : NaN;
+  return Number.isNaN(millis) ? undefined : millis;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
