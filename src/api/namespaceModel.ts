@@ -1,5 +1,5 @@
 import type { ServerConnection } from '@jupyterlab/services';
-import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
@@ -13,6 +13,12 @@ import { ResourceWatch } from './watch';
 
 /** Pods that belong to a LeaderWorkerSet carry this label (set by the LWS webhook). */
 const LWS_POD_SELECTOR = 'leaderworkerset.sigs.k8s.io/name';
+
+/**
+ * How long after the set of LeaderWorkerSets changed the Services are listed again: whoever
+ * created an LWS usually creates its API Service right after it.
+ */
+const SERVICES_SETTLE_MS = 1500;
 
 /**
  * The live state of the user's namespace, shared by the sidebar, the deployment views and the
@@ -55,6 +61,51 @@ export class NamespaceModel implements IDisposable {
 
   get events(): CoreV1Event[] {
     return this._events?.items ?? [];
+  }
+
+  /**
+   * The namespace's Services, as last listed (see {@link refreshServices}).
+   *
+   * #### Notes
+   * Services are listed, not watched: browsers keep at most six HTTP/1.1 connections to the
+   * Jupyter server, the three watches hold three, and followed logs need the rest. They are
+   * listed again when the set of LeaderWorkerSets changes and when a view asks (a deployment
+   * became Ready, its detail opened, an action changed them).
+   */
+  get services(): V1Service[] {
+    return this._services;
+  }
+
+  /** Lists the Services again; concurrent calls share one request. */
+  refreshServices(): Promise<void> {
+    const client = this._client;
+    if (!client || !can(this._context, 'services', 'list')) {
+      return Promise.resolve();
+    }
+    if (this._servicesRequest) {
+      this._servicesAgain = true;
+      return this._servicesRequest;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this._servicesAgain = false;
+        try {
+          const list = await client.list<V1Service>(Resources.services);
+          if (client !== this._client || this._disposed) {
+            return;
+          }
+          this._services = list.items;
+          this._changed.emit();
+        } catch (error) {
+          // The previous list stays; the endpoint view says when it cannot find a Service.
+          console.warn('jupyterlab-lws: cannot list Services', error);
+        }
+      } while (this._servicesAgain && !this._disposed);
+    };
+    this._servicesRequest = run().finally(() => {
+      this._servicesRequest = null;
+    });
+    return this._servicesRequest;
   }
 
   /** The watches, for their connection state and errors. */
@@ -100,6 +151,9 @@ export class NamespaceModel implements IDisposable {
     }
     this._disposed = true;
     this._stopWatches();
+    if (this._servicesTimer !== null) {
+      clearTimeout(this._servicesTimer);
+    }
     Signal.clearData(this);
   }
 
@@ -127,7 +181,10 @@ export class NamespaceModel implements IDisposable {
           type: Resources.leaderWorkerSets
         })
       );
+      this._lws.changed.connect((_, items) => this._lwsNamesChanged(items));
     }
+    this._services = [];
+    void this.refreshServices();
     if (can(context, 'pods', 'watch')) {
       this._pods = start(
         new ResourceWatch<V1Pod>({
@@ -147,6 +204,21 @@ export class NamespaceModel implements IDisposable {
     }
   }
 
+  private _lwsNamesChanged(items: LeaderWorkerSet[]): void {
+    const names = items.map(item => item.metadata?.name ?? '').join('\n');
+    if (names === this._lwsNames) {
+      return;
+    }
+    this._lwsNames = names;
+    if (this._servicesTimer !== null) {
+      clearTimeout(this._servicesTimer);
+    }
+    this._servicesTimer = setTimeout(() => {
+      this._servicesTimer = null;
+      void this.refreshServices();
+    }, SERVICES_SETTLE_MS);
+  }
+
   private _stopWatches(): void {
     for (const watch of this.watches) {
       watch.dispose();
@@ -161,6 +233,11 @@ export class NamespaceModel implements IDisposable {
   private _lws: ResourceWatch<LeaderWorkerSet> | null = null;
   private _pods: ResourceWatch<V1Pod> | null = null;
   private _events: ResourceWatch<CoreV1Event> | null = null;
+  private _services: V1Service[] = [];
+  private _servicesRequest: Promise<void> | null = null;
+  private _servicesAgain = false;
+  private _servicesTimer: ReturnType<typeof setTimeout> | null = null;
+  private _lwsNames = '';
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -1,0 +1,160 @@
+/**
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+// (`yaml` resolves to its CommonJS build under Node's export conditions.)
+
+import type { IDeploymentOverview } from '../../model/overview';
+import { deploymentOverview } from '../../model/overview';
+import {
+  lwsPod,
+  managedDeployment,
+  NOW
+} from '../../model/__tests__/deploymentObjects';
+import { DeploymentLogs, logTargets } from '../deploymentLogs';
+import type { ILogOptions } from '../kube';
+import type { ILogSource } from '../logStream';
+
+function overview(
+  name: string,
+  pods: ReturnType<typeof lwsPod>[]
+): IDeploymentOverview {
+  return deploymentOverview(managedDeployment({ name }).lws, pods, [], NOW);
+}
+
+const loading = (name: string) =>
+  overview(name, [
+    lwsPod(name, 0, 0, { ready: false }),
+    lwsPod(name, 0, 1, { ready: true })
+  ]);
+
+describe('logTargets', () => {
+  it('follows the leader of a loading deployment', () => {
+    const targets = logTargets([loading('llama')], null);
+    expect(targets).toEqual([
+      {
+        deployment: 'llama',
+        pod: 'llama-0',
+        container: 'vllm-leader',
+        follow: true,
+        key: 'llama-0-uid:0'
+      }
+    ]);
+  });
+
+  it('follows at most maxFollow leaders, the focused deployment first', () => {
+    const all = [loading('a'), loading('b'), loading('c')];
+    expect(logTargets(all, null).map(t => t.deployment)).toEqual(['a']);
+    expect(logTargets(all, 'c').map(t => t.deployment)).toEqual(['c']);
+    expect(logTargets(all, 'c', 2).map(t => t.deployment)).toEqual(['c', 'a']);
+  });
+
+  it('reads the tail of crashed pods once, again after each restart, and never a ready one', () => {
+    const failed = (restarts: number) =>
+      overview('llama', [
+        lwsPod('llama', 0, 0, {
+          ready: false,
+          restarts,
+          waiting: 'CrashLoopBackOff',
+          terminated: 'Error'
+        }),
+        lwsPod('llama', 0, 1, { ready: true })
+      ]);
+    const first = logTargets([failed(5)], null);
+    expect(first).toEqual([
+      {
+        deployment: 'llama',
+        pod: 'llama-0',
+        container: 'vllm-leader',
+        follow: false,
+        key: 'llama-0-uid:5:Error'
+      }
+    ]);
+    expect(logTargets([failed(6)], null)[0].key).not.toBe(first[0].key);
+  });
+
+  it('reads nothing of a ready deployment or of pods that never ran', () => {
+    const ready = overview('ok', [lwsPod('ok', 0, 0), lwsPod('ok', 0, 1)]);
+    const unscheduled = overview('big', [
+      lwsPod('big', 0, 0, { node: null, ready: false }),
+      lwsPod('big', 0, 1, { node: null, ready: false })
+    ]);
+    expect(logTargets([ready, unscheduled], null)).toEqual([]);
+  });
+});
+
+/** A log source that answers every pod with scripted lines and then stays open. */
+class ScriptedLogs implements ILogSource {
+  open = new Set<string>();
+  constructor(private readonly _lines: Record<string, string[]>) {}
+
+  async *logLines(
+    pod: string,
+    _options: ILogOptions,
+    signal: AbortSignal
+  ): AsyncGenerator<string> {
+    this.open.add(pod);
+    try {
+      yield* this._lines[pod] ?? [];
+      await new Promise<void>(resolve =>
+        signal.addEventListener('abort', () => resolve())
+      );
+    } finally {
+      this.open.delete(pod);
+    }
+  }
+}
+
+function waitFor(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (predicate()) {
+        resolve();
+      } else if (Date.now() - started > 3000) {
+        reject(new Error('condition not reached'));
+      } else {
+        setTimeout(check, 5);
+      }
+    };
+    check();
+  });
+}
+
+describe('DeploymentLogs', () => {
+  it('gives the loading progress and log text of a deployment, and cancels reads no longer wanted', async () => {
+    const source = new ScriptedLogs({
+      'llama-0': [
+        'INFO Starting vLLM API server',
+        'Loading safetensors checkpoint shards:  40% Completed | 12/30 [00:20<00:23,  1.45s/it]'
+      ]
+    });
+    const logs = new DeploymentLogs(source);
+    logs.update(logTargets([loading('llama')], null));
+    await waitFor(() => logs.progress('llama') !== null);
+    expect(logs.progress('llama')).toEqual({
+      done: 12,
+      total: 30,
+      percent: 40
+    });
+    expect(logs.text('llama')).toContain('Starting vLLM API server');
+    expect(source.open.has('llama-0')).toBe(true);
+
+    logs.update([]);
+    await waitFor(() => !source.open.has('llama-0'));
+    expect(logs.progress('llama')).toBeNull();
+    expect(logs.targets).toEqual([]);
+    logs.dispose();
+  });
+
+  it('keeps a read that is still wanted instead of opening it again', async () => {
+    const source = new ScriptedLogs({ 'llama-0': ['x'] });
+    const logs = new DeploymentLogs(source);
+    const targets = logTargets([loading('llama')], null);
+    logs.update(targets);
+    await waitFor(() => logs.text('llama') === 'x');
+    logs.update(targets);
+    expect(logs.text('llama')).toBe('x');
+    logs.dispose();
+    await waitFor(() => source.open.size === 0);
+  });
+});

@@ -1,0 +1,190 @@
+import type { ILogOptions } from '../kube';
+import type { ILogSource } from '../logStream';
+import { LogStream } from '../logStream';
+
+/** A log source whose lines the test pushes, like a followed container log. */
+class PushedLog implements ILogSource {
+  calls: { pod: string; options: ILogOptions }[] = [];
+  aborted = 0;
+  private _queue: (string | null)[] = [];
+  private _wake: (() => void) | null = null;
+
+  async *logLines(
+    pod: string,
+    options: ILogOptions,
+    signal: AbortSignal
+  ): AsyncGenerator<string> {
+    this.calls.push({ pod, options });
+    signal.addEventListener('abort', () => {
+      this.aborted += 1;
+      this._wake?.();
+    });
+    for (;;) {
+      while (this._queue.length === 0 && !signal.aborted) {
+        await new Promise<void>(resolve => (this._wake = resolve));
+      }
+      if (signal.aborted) {
+        return;
+      }
+      const next = this._queue.shift()!;
+      if (next === null) {
+        return;
+      }
+      yield next;
+    }
+  }
+
+  write(...lines: string[]): void {
+    this._queue.push(...lines);
+    this._wake?.();
+  }
+
+  end(): void {
+    this._queue.push(null);
+    this._wake?.();
+  }
+}
+
+function waitFor(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (predicate()) {
+        resolve();
+      } else if (Date.now() - started > 2000) {
+        reject(new Error('condition not reached'));
+      } else {
+        setTimeout(check, 1);
+      }
+    };
+    check();
+  });
+}
+
+describe('LogStream', () => {
+  it('follows a container log from its tail into a bounded buffer', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'llama-0',
+      container: 'vllm-leader',
+      tailLines: 3,
+      coalesceMs: 0
+    });
+    stream.start();
+    source.write('a', 'b', 'c', 'd');
+    await waitFor(() => stream.tail.size === 3 && stream.tail.at(3) === 'd');
+    expect(stream.state).toBe('streaming');
+    expect(stream.tail.lines()).toEqual(['b', 'c', 'd']);
+    expect(source.calls[0]).toEqual({
+      pod: 'llama-0',
+      options: { follow: true, tailLines: 3, container: 'vllm-leader' }
+    });
+    stream.dispose();
+  });
+
+  it('gathers a burst of lines into few change signals', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 1000,
+      coalesceMs: 30
+    });
+    let signals = 0;
+    stream.changed.connect(() => (signals += 1));
+    stream.start();
+    source.write(...Array.from({ length: 500 }, (_, i) => `line ${i}`));
+    await waitFor(() => stream.tail.size === 500 && signals >= 2);
+    await new Promise(resolve => setTimeout(resolve, 60));
+    // "connecting", then one or two batches: not one signal per line.
+    expect(signals).toBeLessThan(5);
+    stream.dispose();
+  });
+
+  it('reads the weight-loading progress from the lines that pass', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0
+    });
+    stream.start();
+    source.write(
+      'Loading safetensors checkpoint shards:   0% Completed | 0/30 [00:00<?, ?it/s]',
+      'Loading safetensors checkpoint shards:  47% Completed | 14/30 [00:20<00:23,  1.45s/it]',
+      'INFO unrelated'
+    );
+    await waitFor(() => stream.tail.size === 3);
+    expect(stream.progress).toEqual({ done: 14, total: 30, percent: 47 });
+    stream.dispose();
+  });
+
+  it('says when the log ended (the container stopped)', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0
+    });
+    stream.start();
+    source.write('last words');
+    source.end();
+    await waitFor(() => stream.state === 'ended');
+    expect(stream.tail.lines()).toEqual(['last words']);
+  });
+
+  it('reports a failed request as an error state', async () => {
+    const source: ILogSource = {
+      // eslint-disable-next-line require-yield
+      async *logLines() {
+        throw new Error('container "x" in pod "p" is waiting to start');
+      }
+    };
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10 });
+    stream.start();
+    await waitFor(() => stream.state === 'error');
+    expect(stream.error?.message).toMatch(/waiting to start/);
+  });
+
+  it('cancels its request on dispose, and a restart starts a fresh tail', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0
+    });
+    stream.start();
+    source.write('old');
+    await waitFor(() => stream.tail.size === 1);
+    stream.start();
+    await waitFor(() => source.calls.length === 2);
+    expect(source.aborted).toBe(1);
+    expect(stream.tail.size).toBe(0);
+    stream.dispose();
+    expect(source.aborted).toBe(2);
+    expect(stream.isDisposed).toBe(true);
+  });
+
+  it('asks for the previous container when told', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      previous: true,
+      follow: false
+    });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    expect(source.calls[0].options).toEqual({
+      follow: false,
+      tailLines: 10,
+      previous: true
+    });
+    stream.dispose();
+  });
+});
