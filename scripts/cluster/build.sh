@@ -70,7 +70,6 @@ build_kube() {
   if ! grep -q '^replace' "$dir/go.mod"; then
     # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local
     # folders; a consumer must pin each one to the matching published v0.<minor>.<patch>.
-    (cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null)
     local upstream; upstream=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" \
       | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
     {
@@ -78,11 +77,11 @@ build_kube() {
       grep -oE '^\s*k8s.io/[a-z0-9-]+ => ./staging' "$upstream" | awk '{print $1}' | sort -u \
         | while read -r m; do echo "replace $m => $m v0.${K8S_VERSION#v1.}"; done
     } >> "$dir/go.mod"
-    # Naming the command packages (not just the module) records the go.sum entries of their imports.
-    (cd "$dir" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
-      "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" \
-      "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION")
   fi
+  # Naming the command packages (not just the module) records the go.sum entries of their imports.
+  (cd "$dir" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-scheduler@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" 2>/dev/null)
   local v=k8s.io/component-base/version c=k8s.io/client-go/pkg/version x=""
   for p in $v $c; do
     x+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"

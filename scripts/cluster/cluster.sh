@@ -39,6 +39,10 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   done
 }
 
+crd_established() {
+  [ "$(k get crd "$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]
+}
+
 lws_manager_alive() {
   [ -f "$run/lws-manager.pid" ] && kill -0 "$(cat "$run/lws-manager.pid")" 2>/dev/null
 }
@@ -187,7 +191,7 @@ EOF
   k apply --server-side -f "$here/manifests/nodes.yaml" >/dev/null
   # The LWS CRD is over 1 MB: only server-side apply takes it (client-side apply's annotation is too big).
   k apply --server-side -f "$cache/lws-config/leaderworkerset.x-k8s.io_leaderworkersets.yaml" >/dev/null
-  k wait --for=condition=Established crd/leaderworkersets.leaderworkerset.x-k8s.io --timeout=60s >/dev/null
+  wait_for 60 "the LWS CRD to be established" crd_established leaderworkersets.leaderworkerset.x-k8s.io
   k create namespace lws-system --dry-run=client -o yaml | k apply --server-side -f - >/dev/null
 
   start_lws_manager
