@@ -17,7 +17,9 @@ cp -n examples/*.yaml "$root/.demo/" 2>/dev/null || true
 echo
 echo "JupyterLab with jupyterlab-lws, as default-editor in project-user-alice on $server"
 echo "Stop with Ctrl-C; stop the cluster with: bash scripts/cluster/cluster.sh down"
-exec jupyter lab --no-browser --ServerApp.root_dir="$root/.demo" \
+root_flag=()
+[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+exec jupyter lab --no-browser "${root_flag[@]}" --ServerApp.root_dir="$root/.demo" \
   --LwsServing.service_account_dir="$run/sa/editor" \
   --LwsServing.api_server="$server" \
   "$@"

@@ -30,5 +30,7 @@ c.LwsServing.api_server = cluster["server"]  # noqa: F821
 c.LwsServing.endpoint_url_template = os.environ.get(  # noqa: F821
     "LWS_ENDPOINT_URL_TEMPLATE", "http://127.0.0.1:{port}"
 )
+# CI and these machines run as root.
+c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.root_dir = str(Path(__file__).parent / ".jupyter-root")  # noqa: F821
 Path(c.ServerApp.root_dir).mkdir(exist_ok=True)  # noqa: F821
