@@ -56,7 +56,10 @@ export async function requestRaw(
   try {
     response = await ServerConnection.makeRequest(
       apiUrl(endPoint, settings),
-      init,
+      // JupyterLab's default `cache: 'no-store'` makes makeRequest append a cache-busting
+      // `?<timestamp>`, which the proxy refuses as an unknown query parameter (it forwards
+      // only the Kubernetes API's). `no-cache` still revalidates every response.
+      { cache: 'no-cache', ...init },
       settings
     );
   } catch (error) {
