@@ -1,10 +1,13 @@
 // DeploymentSpec -> LeaderWorkerSet + leader Service (+ HF token Secret): the guide's
-// manifests, with its NOTES applied as defaults and three documented improvements:
+// manifests, with its NOTES applied as defaults and these documented differences (each one
+// is spelled out in __tests__/guide.spec.ts, which compares with the guide field by field):
 // 1. the HF token comes from a Secret (secretKeyRef), never from the manifest;
 // 2. the Service selects the leader by the labels LWS itself sets (name + worker-index 0)
 //    instead of a hand-added `role` label;
 // 3. every object carries the app.kubernetes.io/* recommended labels and the LWS carries
-//    its spec (annotation), so the UI can list and round-trip deployments.
+//    its spec (annotation), so the UI can list and round-trip deployments;
+// 4. vLLM's readiness probe gets SGLang's long failure threshold;
+// 5. container names are `<engine>-leader|worker`, the Service port is named `http`.
 
 import type {
   V1Container,

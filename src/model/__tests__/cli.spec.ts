@@ -278,7 +278,10 @@ describe('the command table', () => {
     for (const name of Object.keys(COMMANDS)) {
       expect(stdout).toContain(`  ${name} `);
     }
-    expect(Object.keys(COMMANDS)).toEqual(['render', 'plan', 'check']);
+    // Other subcommands join the table; these three are this module's contract.
+    expect(Object.keys(COMMANDS)).toEqual(
+      expect.arrayContaining(['render', 'plan', 'check'])
+    );
   });
 
   it('rejects unknown commands and options with exit code 2', async () => {
