@@ -133,18 +133,31 @@ async def test_server_side_apply_dry_run_of_a_leaderworkerset(k8s, namespace):
 
 
 async def test_strict_field_validation_errors_reach_the_browser(k8s, namespace):
+    """Kubernetes' own words about an unknown field, status code included, for the UI to show.
+
+    Server-side apply answers an undeclared field with 500 "failed to create typed patch
+    object ... field not declared in schema"; a create with fieldValidation=Strict with 400
+    "strict decoding error: unknown field". Both pass through unchanged.
+    """
     name = unique("llama")
     manifest = leaderworkerset(name).replace("    size: 2\n", "    size: 2\n    sise: 3\n")
+    collection = f"{LWS_API}/namespaces/{namespace}/leaderworkersets"
+    strict = {"dryRun": "All", "fieldValidation": "Strict", "fieldManager": FIELD_MANAGER}
     status, body = await k8s(
         "PATCH",
-        f"{LWS_API}/namespaces/{namespace}/leaderworkersets/{name}",
+        f"{collection}/{name}",
         body=manifest,
         content_type="application/apply-patch+yaml",
-        params={"dryRun": "All", "fieldValidation": "Strict", "fieldManager": FIELD_MANAGER},
+        params=strict,
     )
-    assert status in (400, 422), body
-    assert body["kind"] == "Status"
-    assert "sise" in body["message"]
+    assert (status, body["kind"], body["code"]) == (500, "Status", 500), body
+    assert ".spec.leaderWorkerTemplate.sise: field not declared in schema" in body["message"]
+
+    status, body = await k8s(
+        "POST", collection, body=manifest, content_type="application/yaml", params=strict
+    )
+    assert (status, body["kind"], body["reason"]) == (400, "Status", "BadRequest"), body
+    assert 'unknown field "spec.leaderWorkerTemplate.sise"' in body["message"]
 
 
 async def test_a_leaderworkerset_creates_its_pods(k8s, namespace, cleanup):
@@ -172,8 +185,13 @@ async def test_a_leaderworkerset_creates_its_pods(k8s, namespace, cleanup):
             break
         await asyncio.sleep(1)
     assert names == [f"{name}-0", f"{name}-0-1"]
+    status, lws = await k8s("GET", path)
+    assert (status, lws["spec"]["leaderWorkerTemplate"]["size"]) == (200, 2)
+    # RBAC stays the final authority: the guide's Role names `leaderworkersets` only, so the
+    # allow-listed /scale subresource is refused by the API server, and its Status comes through.
     status, scale = await k8s("GET", f"{path}/scale")
-    assert (status, scale["kind"]) == (200, "Scale")
+    assert (status, scale["kind"], scale["reason"]) == (403, "Status", "Forbidden"), scale
+    assert "leaderworkersets/scale" in scale["message"]
     status, _ = await k8s("DELETE", path, params={"propagationPolicy": "Foreground"})
     assert status == 200
 

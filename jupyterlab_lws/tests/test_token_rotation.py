@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import ssl
 import time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def lws_settings(cluster, sa_dir):
 
 
 @pytest.fixture
-def bound_token(cluster, namespace):
+def bound_token(cluster, account, namespace):
     """``bound_token()`` -> (token, revoke): a fresh TokenRequest token for default-editor, and
     a coroutine that revokes it (deletes the Secret it is bound to) and waits until it fails."""
     anchors: list[str] = []
@@ -48,7 +49,7 @@ def bound_token(cluster, namespace):
 
         async def revoke() -> None:
             cluster.kubectl("delete", "secret", anchor, "-n", namespace)
-            ca = str(Path(cluster.account("editor")["dir"]) / "ca.crt")
+            ca = ssl.create_default_context(cafile=Path(account["dir"]) / "ca.crt")
             url = f"{cluster.server}/api/v1/namespaces/{namespace}/pods"
             headers = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(verify=ca, trust_env=False) as direct:
