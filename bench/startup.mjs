@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/**
+ * Start-up cost of jupyterlab-lws: JupyterLab with the extension against the same JupyterLab
+ * with it disabled (front end and server extension), both served at once and loaded in turns
+ * in Debian's Chromium, so machine noise hits both alike.
+ *
+ * Prints, as ratios against that same-run baseline: the time until JupyterLab is restored,
+ * and the JavaScript bytes loaded; and the number of requests to the extension's API made while
+ * the sidebar stays closed (the design says: none).
+ *
+ * usage: node bench/startup.mjs [--runs 7]
+ * Needs the local cluster (bash scripts/cluster/cluster.sh up) and the extension installed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { chromium } = createRequire(join(root, 'ui-tests/package.json'))(
+  '@playwright/test'
+);
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
+const run =
+  process.env.LWS_CLUSTER_RUN ?? join(homedir(), '.cache/jupyterlab-lws/run');
+const cluster = JSON.parse(readFileSync(join(run, 'cluster.json'), 'utf-8'));
+
+function startLab(port, withExtension) {
+  const configDir = mkdtempSync(join(tmpdir(), 'lws-bench-'));
+  mkdirSync(join(configDir, 'labconfig'));
+  const disabled = withExtension ? {} : { 'jupyterlab-lws': true };
+  writeFileSync(
+    join(configDir, 'labconfig/page_config.json'),
+    JSON.stringify({ disabledExtensions: disabled })
+  );
+  const args = [
+    'lab',
+    '--no-browser',
+    '--allow-root',
+    `--port=${port}`,
+    '--port-retries=0',
+    '--IdentityProvider.token=',
+    '--ServerApp.password=',
+    '--ServerApp.disable_check_xsrf=True',
+    '--LabApp.expose_app_in_browser=True',
+    `--ServerApp.root_dir=${configDir}`,
+    `--ServerApp.jpserver_extensions={"jupyterlab_lws": ${withExtension ? 'True' : 'False'}}`,
+    `--LwsServing.service_account_dir=${cluster.accounts.editor.dir}`,
+    `--LwsServing.api_server=${cluster.server}`
+  ];
+  const child = spawn('jupyter', args, {
+    env: { ...process.env, JUPYTER_CONFIG_DIR: configDir },
+    stdio: ['ignore', 'ignore', 'pipe']
+  });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stderr.on('data', chunk => {
+      log += chunk;
+      if (log.includes('Jupyter Server') && log.includes('is running at')) {
+        resolve(child);
+      }
+    });
+    child.on('exit', code =>
+      reject(new Error(`jupyter lab exited (${code}):\n${log}`))
+    );
+  });
+}
+
+async function loadOnce(browser, port) {
+  const page = await browser.newPage();
+  let jsBytes = 0;
+  let apiRequests = 0;
+  page.on('request', request => {
+    if (request.url().includes('/lws/api/')) {
+      apiRequests += 1;
+    }
+  });
+  page.on('response', async response => {
+    if (response.request().resourceType() === 'script') {
+      const length = Number(response.headers()['content-length'] ?? 0);
+      jsBytes +=
+        length || (await response.body().catch(() => Buffer.alloc(0))).length;
+    }
+  });
+  await page.goto(`http://127.0.0.1:${port}/lab?reset`, {
+    waitUntil: 'domcontentloaded'
+  });
+  await page.waitForFunction(() => window.jupyterapp !== undefined, null, {
+    timeout: 120000
+  });
+  const restoredAt = await page.evaluate(() =>
+    window.jupyterapp.restored.then(() => performance.now())
+  );
+  // Let late requests show up: a start-up request of the extension would come now.
+  await page.waitForTimeout(1500);
+  await page.close();
+  return { restoredAt, jsBytes, apiRequests };
+}
+
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const baselinePort = 18881;
+const extensionPort = 18882;
+const servers = [
+  await startLab(baselinePort, false),
+  await startLab(extensionPort, true)
+];
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: [
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update'
+  ]
+});
+try {
+  // One warm-up load each: the first load of a server compiles templates and fills caches.
+  await loadOnce(browser, baselinePort);
+  await loadOnce(browser, extensionPort);
+  const base = [];
+  const ext = [];
+  for (let i = 0; i < runs; i++) {
+    base.push(await loadOnce(browser, baselinePort));
+    ext.push(await loadOnce(browser, extensionPort));
+  }
+  const baseTime = median(base.map(r => r.restoredAt));
+  const extTime = median(ext.map(r => r.restoredAt));
+  const baseBytes = median(base.map(r => r.jsBytes));
+  const extBytes = median(ext.map(r => r.jsBytes));
+  console.log(`start-up, ${runs} alternating loads each (median)`);
+  console.log(
+    `  restored: baseline ${baseTime.toFixed(0)} ms, with jupyterlab-lws ${extTime.toFixed(0)} ms, ratio ${(extTime / baseTime).toFixed(3)}`
+  );
+  console.log(
+    `  JavaScript loaded: baseline ${baseBytes} B, with jupyterlab-lws ${extBytes} B, ratio ${(extBytes / baseBytes).toFixed(3)} (+${extBytes - baseBytes} B)`
+  );
+  console.log(
+    `  extension API requests with the sidebar closed: ${Math.max(...ext.map(r => r.apiRequests))}`
+  );
+} finally {
+  await browser.close();
+  servers.forEach(s => s.kill());
+}
