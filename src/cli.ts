@@ -1,4 +1,4 @@
-// The command line: `jupyterlab-lws render|plan|check`. Argument parsing and printing only;
+// The command line: `jupyterlab-lws render|plan|check|diagnose`. Argument parsing and printing only;
 // every rule lives in ./model, shared with the JupyterLab UI. A subcommand is one entry of
 // COMMANDS (summary, usage, options, run).
 
@@ -21,6 +21,8 @@ import {
   planParallelism,
   validateSpec
 } from './model';
+import { diagnose } from './model/diagnose';
+import { parseDiagnoseInput } from './model/diagnoseInput';
 
 /** Where the CLI reads and writes: the process by default, buffers in tests. */
 export interface ICliIo {
@@ -207,6 +209,44 @@ Exits 1 when the spec has errors, 0 when it only has warnings.`,
         );
       }
       return hasErrors(issues) ? EXIT_INVALID : 0;
+    }
+  },
+
+  diagnose: {
+    summary: 'explain known failures in engine logs and Kubernetes events',
+    usage: `diagnose [FILE]
+  FILE           log text and/or events as "Reason: message" lines (kubectl describe
+                 and kubectl get events output too); - or none for standard input
+Prints [{id, title, fix, evidence}]; an empty list when nothing known matched.`,
+    options: {},
+    async run(args, io) {
+      if (args.positionals.length > 1) {
+        throw new UsageError(
+          'Give at most one FILE (or - for standard input).'
+        );
+      }
+      const path = args.positionals[0] ?? '-';
+      let text: string;
+      try {
+        text = await readInput(path, io);
+      } catch (caught) {
+        io.stderr(`Cannot read ${path}: ${(caught as Error).message}\n`);
+        return EXIT_INVALID;
+      }
+      const found = diagnose(parseDiagnoseInput(text));
+      io.stdout(
+        `${JSON.stringify(
+          found.map(({ id, title, fix, evidence }) => ({
+            id,
+            title,
+            fix,
+            evidence
+          })),
+          null,
+          2
+        )}\n`
+      );
+      return 0;
     }
   }
 };

@@ -97,7 +97,9 @@ export const RULES: readonly Rule[] = [
         ? `The scheduler found no place for a pod: ${groups.short} of ${groups.nodes} nodes lack enough free GPUs (nvidia.com/gpu).`
         : 'The scheduler found no node with enough free GPUs (nvidia.com/gpu) for a pod.',
     fix: ({ spec }) =>
-      `The deployment asks for ${spec.gpusPerNode ? `${spec.gpusPerNode} GPUs` : 'its GPUs'} per pod, all on one node, and no node has that many free right now. ` +
+      (spec.gpusPerNode
+        ? `The deployment asks for ${spec.gpusPerNode} GPUs per pod, all on one node, and no node has that many free right now. `
+        : 'Each pod needs all its GPUs on one node, and no node has that many free right now. ') +
       'Lower "GPUs per node" or the number of nodes or replicas, or wait until other workloads release their GPUs. ' +
       `Prefer whole nodes (${GUIDE}: power-of-2 GPUs, whole nodes).`
   },

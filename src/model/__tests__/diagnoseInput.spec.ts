@@ -1,3 +1,9 @@
+/**
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+// (Node export conditions: the CLI imports the model, whose `yaml` needs its CommonJS build.)
+
+import { main } from '../../cli';
 import { parseDiagnoseInput } from '../diagnoseInput';
 
 describe('parseDiagnoseInput', () => {
@@ -108,5 +114,31 @@ describe('parseDiagnoseInput', () => {
   it('treats text that only starts like JSON as log text', () => {
     const text = '{"level": "info"} not json at all';
     expect(parseDiagnoseInput(text)).toEqual({ events: [], logs: text });
+  });
+});
+
+describe('jupyterlab-lws diagnose', () => {
+  it('prints the diagnoses of standard input as JSON', async () => {
+    let stdout = '';
+    const code = await main(['diagnose', '-'], {
+      readFile: () => {
+        throw new Error('no files here');
+      },
+      readStdin: async () =>
+        [
+          'FailedScheduling: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+          'INFO:     Application startup complete.'
+        ].join('\n'),
+      stdout: text => {
+        stdout += text;
+      },
+      stderr: () => undefined
+    });
+    expect(code).toBe(0);
+    const printed = JSON.parse(stdout);
+    expect(printed).toHaveLength(1);
+    expect(Object.keys(printed[0])).toEqual(['id', 'title', 'fix', 'evidence']);
+    expect(printed[0].id).toBe('insufficient-gpu');
+    expect(printed[0].evidence).toMatch(/^FailedScheduling: 0\/3 nodes/);
   });
 });
