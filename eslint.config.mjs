@@ -38,7 +38,7 @@ export default defineConfig([
         ...globals.node
       },
       parserOptions: {
-        project: 'tsconfig.json',
+        project: ['tsconfig.json', 'tsconfig.cli.json'],
         sourceType: 'module'
       }
     },

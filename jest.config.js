@@ -4,6 +4,7 @@ const esModules = [
   '@codemirror',
   '@jupyter/ydoc',
   '@jupyterlab/',
+  'yaml',
   'lib0',
   'nanoid',
   'vscode-ws-jsonrpc',
