@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -166,7 +166,9 @@ class KubeClient:
             **({"timeout": timeout} if timeout else {}),
         )
 
-    async def _send(self, build, *, stream: bool) -> httpx.Response:
+    async def _send(
+        self, build: Callable[[bool], httpx.Request], *, stream: bool
+    ) -> httpx.Response:
         """Send, and after a 401 re-read the token once and retry (bound tokens rotate)."""
         client = self._http()
         try:
