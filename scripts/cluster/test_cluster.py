@@ -28,7 +28,9 @@ RUN = Path(os.environ.get("LWS_CLUSTER_RUN", Path.home() / ".cache/jupyterlab-lw
 def cluster() -> dict:
     path = RUN / "cluster.json"
     if not path.exists():
-        pytest.fail(f"{path} is missing: start the local cluster with bash scripts/cluster/cluster.sh up")
+        pytest.fail(
+            f"{path} is missing: start the local cluster with bash scripts/cluster/cluster.sh up"
+        )
     return json.loads(path.read_text())
 
 
@@ -105,25 +107,46 @@ def test_lws_becomes_ready_pods_with_injected_env_and_headless_service(cluster):
 
         def ready_pods():
             pods = json.loads(
-                kubectl(cluster, "get", "pods", "-n", ns, "-l", f"leaderworkerset.sigs.k8s.io/name={name}", "-o", "json")
+                kubectl(
+                    cluster,
+                    "get",
+                    "pods",
+                    "-n",
+                    ns,
+                    "-l",
+                    f"leaderworkerset.sigs.k8s.io/name={name}",
+                    "-o",
+                    "json",
+                )
             )["items"]
             ready = [
                 p
                 for p in pods
-                if any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+                if any(
+                    c["type"] == "Ready" and c["status"] == "True"
+                    for c in p["status"].get("conditions", [])
+                )
             ]
             return pods if len(ready) == 2 else None
 
         pods = wait_until(ready_pods, 90, "2 Ready pods")
         by_name = {p["metadata"]["name"]: p for p in pods}
         assert set(by_name) == {f"{name}-0", f"{name}-0-1"}
-        leader_env = {e["name"]: e.get("value") for e in by_name[f"{name}-0"]["spec"]["containers"][0]["env"]}
-        worker_env = {e["name"]: e.get("value") for e in by_name[f"{name}-0-1"]["spec"]["containers"][0]["env"]}
+        leader_env = {
+            e["name"]: e.get("value") for e in by_name[f"{name}-0"]["spec"]["containers"][0]["env"]
+        }
+        worker_env = {
+            e["name"]: e.get("value")
+            for e in by_name[f"{name}-0-1"]["spec"]["containers"][0]["env"]
+        }
         assert leader_env["LWS_LEADER_ADDRESS"] == f"{name}-0.{name}.{ns}"
         assert leader_env["LWS_GROUP_SIZE"] == "2"
         assert leader_env["LWS_WORKER_INDEX"] == "0"
         assert worker_env["LWS_WORKER_INDEX"] == "1"
-        assert by_name[f"{name}-0-1"]["metadata"]["labels"]["leaderworkerset.sigs.k8s.io/worker-index"] == "1"
+        assert (
+            by_name[f"{name}-0-1"]["metadata"]["labels"]["leaderworkerset.sigs.k8s.io/worker-index"]
+            == "1"
+        )
         for pod in pods:
             assert pod["spec"]["nodeName"].startswith("gpu-node-")
 
@@ -142,7 +165,9 @@ def test_lws_becomes_ready_pods_with_injected_env_and_headless_service(cluster):
             60,
             "readyReplicas 1",
         )
-        assert {c["type"] for c in lws["status"]["conditions"] if c["status"] == "True"} >= {"Available"}
+        assert {c["type"] for c in lws["status"]["conditions"] if c["status"] == "True"} >= {
+            "Available"
+        }
     finally:
         kubectl(cluster, "delete", "lws", name, "-n", ns, "--wait=false")
 
@@ -150,14 +175,23 @@ def test_lws_becomes_ready_pods_with_injected_env_and_headless_service(cluster):
 def test_scheduler_counts_gpus_and_reports_insufficient(cluster):
     ns = cluster["accounts"]["editor"]["namespace"]
     name = f"toobig-{uuid.uuid4().hex[:6]}"
-    kubectl(cluster, "apply", "-n", ns, "-f", "-", stdin=json.dumps(lws_manifest(name, size=2, gpus=16)))
+    kubectl(
+        cluster, "apply", "-n", ns, "-f", "-", stdin=json.dumps(lws_manifest(name, size=2, gpus=16))
+    )
     try:
 
         def unschedulable():
             events = json.loads(
                 kubectl(
-                    cluster, "get", "events", "-n", ns, "--field-selector",
-                    f"involvedObject.name={name}-0,reason=FailedScheduling", "-o", "json",
+                    cluster,
+                    "get",
+                    "events",
+                    "-n",
+                    ns,
+                    "--field-selector",
+                    f"involvedObject.name={name}-0,reason=FailedScheduling",
+                    "-o",
+                    "json",
                 )
             )["items"]
             return events[0]["message"] if events else None
@@ -170,7 +204,14 @@ def test_scheduler_counts_gpus_and_reports_insufficient(cluster):
 
 def test_default_editor_may_create_lws_but_not_list_nodes(cluster):
     name = f"rbac-{uuid.uuid4().hex[:6]}"
-    kubectl(cluster, "apply", "-f", "-", stdin=json.dumps(lws_manifest(name, size=1, gpus=1)), account="editor")
+    kubectl(
+        cluster,
+        "apply",
+        "-f",
+        "-",
+        stdin=json.dumps(lws_manifest(name, size=1, gpus=1)),
+        account="editor",
+    )
     kubectl(cluster, "delete", "lws", name, account="editor")
     with pytest.raises(subprocess.CalledProcessError) as refused:
         kubectl(cluster, "get", "nodes", account="editor")
@@ -179,7 +220,14 @@ def test_default_editor_may_create_lws_but_not_list_nodes(cluster):
 
 def test_restricted_account_may_not_create_lws(cluster):
     with pytest.raises(subprocess.CalledProcessError) as refused:
-        kubectl(cluster, "apply", "-f", "-", stdin=json.dumps(lws_manifest("nope", 1, 1)), account="restricted")
+        kubectl(
+            cluster,
+            "apply",
+            "-f",
+            "-",
+            stdin=json.dumps(lws_manifest("nope", 1, 1)),
+            account="restricted",
+        )
     assert "forbidden" in refused.value.stderr
 
 
@@ -205,8 +253,14 @@ def test_job_pods_stay_running_until_told_to_finish(cluster):
         selector = f"job-name={name}"
 
         def running_pod():
-            pods = json.loads(kubectl(cluster, "get", "pods", "-n", ns, "-l", selector, "-o", "json"))["items"]
-            return pods[0]["metadata"]["name"] if pods and pods[0]["status"].get("phase") == "Running" else None
+            pods = json.loads(
+                kubectl(cluster, "get", "pods", "-n", ns, "-l", selector, "-o", "json")
+            )["items"]
+            return (
+                pods[0]["metadata"]["name"]
+                if pods and pods[0]["status"].get("phase") == "Running"
+                else None
+            )
 
         pod = wait_until(running_pod, 60, "the Job's pod to run")
         time.sleep(3)
@@ -214,7 +268,9 @@ def test_job_pods_stay_running_until_told_to_finish(cluster):
         assert status.get("succeeded", 0) == 0 and status.get("active") == 1
         kubectl(cluster, "annotate", "pod", pod, "-n", ns, "sim.jupyterlab-lws.io/state=succeeded")
         wait_until(
-            lambda: json.loads(kubectl(cluster, "get", "job", name, "-n", ns, "-o", "json"))["status"].get("succeeded"),
+            lambda: json.loads(kubectl(cluster, "get", "job", name, "-n", ns, "-o", "json"))[
+                "status"
+            ].get("succeeded"),
             60,
             "the Job to succeed",
         )
@@ -236,17 +292,30 @@ def rendered_examples() -> list[tuple[str, str]]:
     return cases
 
 
-@pytest.mark.parametrize(("case", "spec"), rendered_examples(), ids=[c for c, _ in rendered_examples()])
+@pytest.mark.parametrize(
+    ("case", "spec"), rendered_examples(), ids=[c for c, _ in rendered_examples()]
+)
 def test_rendered_manifests_pass_strict_server_side_dry_run(cluster, case, spec):
     rendered = subprocess.run(
         ["node", str(ROOT / "bin/jupyterlab-lws.js"), "render", "-"],
-        input=spec, capture_output=True, text=True, timeout=60,
+        input=spec,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert rendered.returncode == 0, rendered.stderr
     docs = [d for d in yaml.safe_load_all(rendered.stdout) if d]
     assert {d["kind"] for d in docs} >= {"LeaderWorkerSet", "Service"}
     out = kubectl(
-        cluster, "apply", "--dry-run=server", "--server-side", "--field-manager=jupyterlab-lws",
-        "--validate=strict", "-f", "-", stdin=rendered.stdout, account="editor",
+        cluster,
+        "apply",
+        "--dry-run=server",
+        "--server-side",
+        "--field-manager=jupyterlab-lws",
+        "--validate=strict",
+        "-f",
+        "-",
+        stdin=rendered.stdout,
+        account="editor",
     )
     assert "(server dry run)" in out
