@@ -6,4 +6,6 @@ export namespace CommandIDs {
   export const newDeployment = 'lws:new-deployment';
   /** Read the cluster context again and restart the watches. */
   export const refresh = 'lws:refresh';
+  /** Show a pod's log in the main area (args: deployment, pod). */
+  export const openLogs = 'lws:open-logs';
 }

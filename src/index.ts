@@ -6,11 +6,13 @@ import type {
 import { ILayoutRestorer as ILayoutRestorerToken } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { NamespaceModel } from './api/namespaceModel';
 import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
+import { logsOpener } from './widgets/deployments/openLogs';
 import { LwsSidebar } from './widgets/sidebar';
 
 const PLUGIN_ID = 'jupyterlab-lws:plugin';
@@ -23,23 +25,66 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'Deploy, watch and smoke-test multi-node LLM serving on LeaderWorkerSets.',
   autoStart: true,
-  optional: [ITranslator, ILayoutRestorerToken, ICommandPalette, ILauncher],
+  optional: [
+    ITranslator,
+    ILayoutRestorerToken,
+    ICommandPalette,
+    ILauncher,
+    ISettingRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    launcher: ILauncher | null
+    launcher: ILauncher | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_lws');
     const model = new NamespaceModel(app.serviceManager.serverSettings);
 
-    const sidebar = new LwsSidebar(model, trans);
+    const sidebar = new LwsSidebar(model, trans, {
+      openLogs: args =>
+        void app.commands.execute(CommandIDs.openLogs, { ...args })
+    });
     sidebar.id = 'jp-lws-sidebar';
     sidebar.title.icon = lwsIcon;
     sidebar.title.caption = trans.__('Multi-node LLM serving');
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
+
+    let logTailLines = 5000;
+    void settingRegistry?.load(PLUGIN_ID).then(settings => {
+      const read = () => {
+        logTailLines = settings.get('logTailLines').composite as number;
+      };
+      read();
+      settings.changed.connect(read);
+    });
+    const openLogs = logsOpener(
+      app.shell,
+      sidebar.deployments,
+      trans,
+      () => logTailLines
+    );
+    app.commands.addCommand(CommandIDs.openLogs, {
+      label: trans.__('Show Pod Log'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            deployment: { type: 'string' },
+            pod: { type: 'string' }
+          },
+          required: ['deployment', 'pod']
+        }
+      },
+      execute: args =>
+        openLogs({
+          deployment: String(args.deployment),
+          pod: String(args.pod)
+        })
+    });
 
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: trans.__('Show Multi-node Deployments'),

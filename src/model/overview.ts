@@ -4,7 +4,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { IDeploymentSummary } from './describe';
 import { describeLws } from './describe';
-import type { DiagnosisSpec } from './diagnose';
+import type { DiagnosisEvent, DiagnosisSpec } from './diagnose';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_LABELS } from './lws';
 import type { DeploymentStatus } from './status';
@@ -195,6 +195,47 @@ export function diagnosisEvents(overview: IDeploymentOverview): CoreV1Event[] {
     const created = toMillis(pod.metadata?.creationTimestamp);
     return created === undefined || eventTime(event) >= created;
   });
+}
+
+/**
+ * What the pods' container statuses say that no event does, as event-like evidence lines:
+ * the last exit of a container (OOMKilled, exit code 137) and why one waits. The kubelet
+ * records an OOM kill only in the container status.
+ */
+export function podStatusEvidence(
+  overview: IDeploymentOverview
+): DiagnosisEvent[] {
+  const evidence: DiagnosisEvent[] = [];
+  for (const pod of overview.pods) {
+    const podName = pod.metadata?.name ?? '';
+    if (podSummary(pod).ready) {
+      continue;
+    }
+    const involvedObject = { kind: 'Pod', name: podName };
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const terminated =
+        status.state?.terminated ?? status.lastState?.terminated;
+      if (terminated?.reason) {
+        evidence.push({
+          reason: 'Terminated',
+          type: 'Warning',
+          involvedObject,
+          message: `container ${status.name} of pod ${podName} exited: ${terminated.reason} (exit code ${terminated.exitCode})`
+        });
+      }
+      const waiting = status.state?.waiting;
+      if (waiting?.reason && waiting.reason !== 'ContainerCreating') {
+        evidence.push({
+          reason: waiting.reason,
+          type: 'Warning',
+          involvedObject,
+          message:
+            waiting.message ?? `container ${status.name} of pod ${podName}`
+        });
+      }
+    }
+  }
+  return evidence;
 }
 
 function toMillis(value: unknown): number | undefined {

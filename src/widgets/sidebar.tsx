@@ -5,6 +5,16 @@ import React from 'react';
 
 import type { NamespaceModel } from '../api/namespaceModel';
 import { ContextSummary } from './ContextSummary';
+import { DeploymentActions } from './deployments/actions';
+import { DeploymentsModel } from './deployments/DeploymentsModel';
+import { DeploymentsPanel } from './deployments/DeploymentsPanel';
+import type { IOpenLogsArgs } from './deployments/openLogs';
+
+/** Options of {@link LwsSidebar}. */
+export interface ILwsSidebarOptions {
+  /** Shows a pod's log (the plugin's open-logs command). */
+  openLogs?: (args: IOpenLogsArgs) => void;
+}
 
 /**
  * The left sidebar: the cluster context and the user's multi-node deployments.
@@ -16,10 +26,28 @@ import { ContextSummary } from './ContextSummary';
 export class LwsSidebar extends ReactWidget {
   constructor(
     readonly model: NamespaceModel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    options: ILwsSidebarOptions = {}
   ) {
     super();
     this.addClass('jp-lws-Sidebar');
+    this.deployments = new DeploymentsModel(model);
+    this.actions = new DeploymentActions(this.deployments, _trans);
+    this._openLogs = options.openLogs ?? (() => undefined);
+  }
+
+  /** The deployment list's view model (live overviews, selection, diagnosis). */
+  readonly deployments: DeploymentsModel;
+
+  /** The actions on deployments, with their last results. */
+  readonly actions: DeploymentActions;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.deployments.dispose();
+    super.dispose();
   }
 
   protected onAfterShow(msg: Message): void {
@@ -29,15 +57,29 @@ export class LwsSidebar extends ReactWidget {
 
   render(): JSX.Element {
     return (
-      <UseSignal signal={this.model.changed}>
+      // The deployments model re-emits every change of the namespace model.
+      <UseSignal signal={this.deployments.changed}>
         {() => (
           <div className="jp-lws-Sidebar-content">
             <header className="jp-lws-Sidebar-header">
               <h2>{this._trans.__('Multi-node serving')}</h2>
             </header>
-            <ContextSummary
-              context={this.model.context}
-              error={this.model.contextError}
+            {
+              // A deployment's detail takes the whole panel; the context is one click back.
+              this.deployments.selected === null && (
+                <ContextSummary
+                  context={this.model.context}
+                  error={this.model.contextError}
+                  trans={this._trans}
+                />
+              )
+            }
+            <DeploymentsPanel
+              model={this.deployments}
+              actions={this.actions}
+              openLogs={(deployment, pod) =>
+                this._openLogs({ deployment, pod })
+              }
               trans={this._trans}
             />
           </div>
@@ -45,4 +87,6 @@ export class LwsSidebar extends ReactWidget {
       </UseSignal>
     );
   }
+
+  private _openLogs: (args: IOpenLogsArgs) => void;
 }

@@ -10,7 +10,8 @@ import {
   deploymentOverview,
   diagnosisEvents,
   diagnosisSpec,
-  gpusInUse
+  gpusInUse,
+  podStatusEvidence
 } from '../overview';
 import {
   event,
@@ -181,5 +182,34 @@ describe('diagnosisSpec', () => {
       pipelineParallel: 2,
       rdma: true
     });
+  });
+});
+
+describe('podStatusEvidence', () => {
+  it('turns an OOM kill, which only the container status records, into evidence diagnose reads', () => {
+    const { lws } = managedDeployment();
+    const overview = deploymentOverview(
+      lws,
+      [
+        lwsPod('llama', 0, 0, {
+          ready: false,
+          restarts: 5,
+          waiting: 'CrashLoopBackOff',
+          terminated: 'OOMKilled'
+        }),
+        lwsPod('llama', 0, 1, { terminated: 'Error' })
+      ],
+      [],
+      NOW
+    );
+    const evidence = podStatusEvidence(overview);
+    expect(evidence.map(e => `${e.reason}: ${e.message}`)).toEqual([
+      'Terminated: container vllm-leader of pod llama-0 exited: OOMKilled (exit code 1)',
+      'CrashLoopBackOff: container vllm-leader of pod llama-0'
+    ]);
+    expect(diagnose({ events: evidence }).map(d => d.id)).toEqual([
+      'host-oom',
+      'crash-loop'
+    ]);
   });
 });

@@ -4,6 +4,8 @@
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
+import { DeploymentsHelper } from './DeploymentsHelper';
+
 export class LwsHelper {
   constructor(readonly page: IJupyterLabPageFixture) {}
 
@@ -38,5 +40,10 @@ export class LwsHelper {
   /** The list of missing rights with the admin commands. */
   missingRights(): Locator {
     return this.sidebar.getByTestId('lws-missing-rights');
+  }
+
+  /** The sidebar's deployments, detail and log view (selectors in DeploymentsHelper). */
+  deployments(): DeploymentsHelper {
+    return new DeploymentsHelper(this.page);
   }
 }

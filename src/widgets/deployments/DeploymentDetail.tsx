@@ -1,0 +1,481 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  Button,
+  caretLeftIcon,
+  copyIcon,
+  deleteIcon,
+  refreshIcon,
+  textEditorIcon
+} from '@jupyterlab/ui-components';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import React, { useEffect, useRef, useState } from 'react';
+
+import type { IEndpointAnswer } from '../../api/endpointCheck';
+import { ncclDebugLevel } from '../../model/deploymentActions';
+import type { Diagnosis } from '../../model/diagnose';
+import type { IEndpoint } from '../../model/endpoint';
+import type { LeaderWorkerSet } from '../../model/lws';
+import type { IDeploymentOverview } from '../../model/overview';
+import { age, eventTime } from '../../model/overview';
+import type {
+  GroupStatus,
+  LoadingProgress,
+  PodSummary
+} from '../../model/status';
+import type { IActionResult, IActionRights } from './actions';
+import { DiagnosisList } from './DiagnosisList';
+import { LoadingBar, StateBadge } from './StateBadge';
+import { translateData } from './translateData';
+
+/** What the detail can ask for; each call goes to the actions or the plugin. */
+export interface IDetailCallbacks {
+  onBack: () => void;
+  onScale: () => void;
+  onRestartGroup: (groupIndex: number) => void;
+  onNcclDebugOff: () => void;
+  onCopyEndpoint: () => void;
+  onCopyCurl: () => void;
+  onDelete: () => void;
+  onCheckEndpoint: () => void;
+  onOpenLogs: (pod: string) => void;
+}
+
+/** Props of {@link DeploymentDetail}. */
+export interface IDeploymentDetailProps extends IDetailCallbacks {
+  overview: IDeploymentOverview;
+  lws: LeaderWorkerSet;
+  now: Date;
+  progress: LoadingProgress | null;
+  diagnoses: Diagnosis[];
+  endpoint: IEndpoint | null;
+  answer: IEndpointAnswer | null;
+  checking: boolean;
+  result: IActionResult | null;
+  busy: boolean;
+  rights: IActionRights;
+  trans: TranslationBundle;
+}
+
+/** Events shown before "Show all". */
+const EVENTS_SHOWN = 30;
+
+/**
+ * One deployment: its state and why, diagnosis, actions, endpoint, groups with their pods,
+ * and events.
+ */
+export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
+  const { overview, lws, trans, rights, busy } = props;
+  const { status, summary } = overview;
+  const nccl = ncclDebugLevel(lws);
+  const leader = status.groups.find(group => group.leader)?.leader ?? null;
+  const root = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // Keyboard users land on the detail they opened, not on the document body.
+    root.current
+      ?.querySelector<HTMLElement>('[data-testid="lws-back"]')
+      ?.focus();
+  }, [overview.name]);
+  return (
+    <section
+      ref={root}
+      className="jp-lws-DeploymentDetail"
+      data-testid="lws-detail"
+      data-name={overview.name}
+      data-state={status.state}
+      aria-label={trans.__('Deployment %1', overview.name)}
+      onKeyDown={event => {
+        if (event.key === 'Escape' && !event.defaultPrevented) {
+          event.preventDefault();
+          props.onBack();
+        }
+      }}
+    >
+      <header className="jp-lws-DeploymentDetail-header">
+        <Button
+          minimal
+          small
+          onClick={props.onBack}
+          title={trans.__('Back to all deployments')}
+          aria-label={trans.__('Back to all deployments')}
+          data-testid="lws-back"
+        >
+          <caretLeftIcon.react tag="span" />
+        </Button>
+        <h3 className="jp-lws-DeploymentDetail-name">{overview.name}</h3>
+        <StateBadge state={status.state} trans={trans} />
+      </header>
+      <p className="jp-lws-DeploymentDetail-reason" data-testid="lws-reason">
+        {translateData(trans, status.reason)}
+      </p>
+      {props.progress && status.state === 'Loading' && (
+        <LoadingBar progress={props.progress} trans={trans} />
+      )}
+      <DiagnosisList diagnoses={props.diagnoses} trans={trans} />
+
+      <div
+        className="jp-lws-Actions"
+        role="toolbar"
+        aria-label={trans.__('Actions')}
+      >
+        <Button
+          small
+          onClick={props.onScale}
+          disabled={busy || !rights.scale}
+          title={
+            rights.scale
+              ? trans.__('Change the number of groups (replicas)')
+              : trans.__('Your service account may not patch LeaderWorkerSets')
+          }
+          data-testid="lws-action-scale"
+        >
+          {trans.__('Scale…')}
+        </Button>
+        <Button
+          small
+          onClick={() => leader && props.onOpenLogs(leader.name)}
+          disabled={!leader}
+          title={trans.__('Follow the leader’s log')}
+          data-testid="lws-action-logs"
+        >
+          <textEditorIcon.react tag="span" />
+          {trans.__('Logs')}
+        </Button>
+        {nccl !== null && (
+          <Button
+            small
+            onClick={props.onNcclDebugOff}
+            disabled={busy || !rights.patch}
+            title={trans.__(
+              'Remove NCCL_DEBUG=%1 from the pods (the guide: once healthy)',
+              nccl
+            )}
+            data-testid="lws-action-nccl-off"
+            className={status.state === 'Ready' ? 'jp-lws-mod-suggested' : ''}
+          >
+            {trans.__('NCCL debug off…')}
+          </Button>
+        )}
+        <Button
+          small
+          className="jp-lws-mod-danger"
+          onClick={props.onDelete}
+          disabled={busy || !rights.remove}
+          title={
+            rights.remove
+              ? trans.__(
+                  'Delete the deployment (volume claims and Secrets stay)'
+                )
+              : trans.__('Your service account may not delete LeaderWorkerSets')
+          }
+          data-testid="lws-action-delete"
+        >
+          <deleteIcon.react tag="span" />
+          {trans.__('Delete…')}
+        </Button>
+      </div>
+      {props.result && (
+        <p
+          className={`jp-lws-ActionResult ${props.result.ok ? 'jp-lws-mod-ok' : 'jp-lws-mod-error'}`}
+          role={props.result.ok ? 'status' : 'alert'}
+          data-testid="lws-action-result"
+        >
+          {props.result.message}
+        </p>
+      )}
+
+      <EndpointSection {...props} />
+
+      <dl className="jp-lws-Facts" data-testid="lws-facts">
+        <dt>{trans.__('Engine')}</dt>
+        <dd>{summary.engine ?? trans.__('unknown')}</dd>
+        <dt>{trans.__('Model')}</dt>
+        <dd>{summary.model ?? trans.__('unknown')}</dd>
+        {summary.image && (
+          <>
+            <dt>{trans.__('Image')}</dt>
+            <dd>{summary.image}</dd>
+          </>
+        )}
+        <dt>{trans.__('Shape')}</dt>
+        <dd>
+          {[
+            trans._n('%1 group', '%1 groups', status.replicas),
+            trans._n('%1 pod', '%1 pods', summary.nodes),
+            trans._n('%1 GPU', '%1 GPUs', status.gpus.perPod)
+          ].join(' × ')}
+          {summary.tensorParallel &&
+            ` · ${trans.__('TP %1 × PP %2', summary.tensorParallel, summary.pipelineParallel ?? 1)}`}
+        </dd>
+        <dt>{trans.__('NCCL debug')}</dt>
+        <dd data-testid="lws-nccl-debug">{nccl ?? trans.__('off')}</dd>
+        <dt>{trans.__('Restarts')}</dt>
+        <dd>{status.restarts}</dd>
+      </dl>
+
+      <GroupList {...props} />
+      <EventList events={overview.events} now={props.now} trans={trans} />
+    </section>
+  );
+}
+
+function EndpointSection(props: IDeploymentDetailProps): JSX.Element {
+  const { endpoint, answer, checking, trans } = props;
+  if (!endpoint) {
+    return (
+      <section className="jp-lws-Endpoint" data-testid="lws-endpoint">
+        <h4 className="jp-lws-SectionTitle">{trans.__('Endpoint')}</h4>
+        <p>
+          {trans.__(
+            'No Service exposes the leader’s API yet. Deployments made here get one (<name>-leader); for others, create a Service that selects the leader pods, not named like the deployment (the guide’s NOTES).'
+          )}
+        </p>
+      </section>
+    );
+  }
+  let answerText: string;
+  let answerClass: string;
+  if (checking && !answer) {
+    answerText = trans.__('checking…');
+    answerClass = '';
+  } else if (!answer) {
+    answerText = trans.__('not checked');
+    answerClass = '';
+  } else if (answer.healthy) {
+    answerText = trans.__('answers (%1)', answer.detail);
+    answerClass = 'jp-lws-mod-ok';
+  } else if (answer.answers) {
+    answerText = trans.__('answers, not healthy yet (%1)', answer.detail);
+    answerClass = 'jp-lws-mod-warning';
+  } else {
+    answerText = trans.__('does not answer (%1)', answer.detail);
+    answerClass = 'jp-lws-mod-error';
+  }
+  return (
+    <section className="jp-lws-Endpoint" data-testid="lws-endpoint">
+      <h4 className="jp-lws-SectionTitle">{trans.__('Endpoint')}</h4>
+      <dl className="jp-lws-Facts">
+        <dt>{trans.__('Service')}</dt>
+        <dd data-testid="lws-endpoint-service">
+          {endpoint.service}:{endpoint.port}
+        </dd>
+        <dt>{trans.__('URL')}</dt>
+        <dd className="jp-lws-Endpoint-url" data-testid="lws-endpoint-url">
+          {endpoint.url}
+        </dd>
+        <dt>{trans.__('Health')}</dt>
+        <dd className="jp-lws-Health">
+          <span
+            className={`jp-lws-Health-answer ${answerClass}`}
+            data-testid="lws-endpoint-answer"
+            data-answers={
+              answer ? String(answer.answers && answer.healthy) : ''
+            }
+          >
+            {answerText}
+          </span>
+          <Button
+            minimal
+            small
+            onClick={props.onCheckEndpoint}
+            disabled={checking}
+            title={trans.__('Ask GET /health again')}
+            aria-label={trans.__('Check the endpoint again')}
+            data-testid="lws-endpoint-check"
+          >
+            <refreshIcon.react tag="span" />
+          </Button>
+        </dd>
+      </dl>
+      <div className="jp-lws-Actions">
+        <Button
+          small
+          onClick={props.onCopyEndpoint}
+          data-testid="lws-action-copy-endpoint"
+          title={trans.__('Copy the URL')}
+        >
+          <copyIcon.react tag="span" />
+          {trans.__('Copy URL')}
+        </Button>
+        <Button
+          small
+          onClick={props.onCopyCurl}
+          data-testid="lws-action-copy-curl"
+          title={trans.__('Copy a curl command that sends one chat request')}
+        >
+          <copyIcon.react tag="span" />
+          {trans.__('Copy curl test')}
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+function GroupList(props: IDeploymentDetailProps): JSX.Element {
+  const { overview, trans, rights, busy } = props;
+  return (
+    <section className="jp-lws-Groups" data-testid="lws-groups">
+      <h4 className="jp-lws-SectionTitle">{trans.__('Groups')}</h4>
+      {overview.status.groups.map(group => (
+        <div
+          key={group.index}
+          className="jp-lws-Group"
+          data-testid={`lws-group-${group.index}`}
+          data-ready={String(group.ready)}
+        >
+          <div className="jp-lws-Group-head">
+            <span className="jp-lws-Group-title">
+              {trans.__('Group %1', group.index)}
+            </span>
+            <span
+              className={group.ready ? 'jp-lws-mod-ok' : 'jp-lws-mod-muted'}
+            >
+              {group.ready ? trans.__('ready') : trans.__('not ready')}
+            </span>
+            <Button
+              minimal
+              small
+              onClick={() => props.onRestartGroup(group.index)}
+              disabled={busy || !rights.restart || !group.leader}
+              title={
+                rights.restart
+                  ? trans.__('Restart the group (recreates all its pods)')
+                  : trans.__('Your service account may not delete pods')
+              }
+              data-testid={`lws-restart-group-${group.index}`}
+            >
+              <refreshIcon.react tag="span" />
+              {trans.__('Restart…')}
+            </Button>
+          </div>
+          <ul className="jp-lws-PodList">
+            {podsOf(group).map(pod => (
+              <PodRow
+                key={pod.name}
+                pod={pod}
+                onOpenLogs={props.onOpenLogs}
+                trans={trans}
+              />
+            ))}
+            {!group.leader && group.workers.length === 0 && (
+              <li className="jp-lws-mod-muted">{trans.__('No pods yet.')}</li>
+            )}
+          </ul>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function podsOf(group: GroupStatus): PodSummary[] {
+  return [...(group.leader ? [group.leader] : []), ...group.workers];
+}
+
+function PodRow(props: {
+  pod: PodSummary;
+  onOpenLogs: (pod: string) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { pod, trans } = props;
+  const condition = pod.ready
+    ? trans.__('Ready')
+    : (pod.waitingReason ?? pod.terminatedReason ?? pod.phase);
+  return (
+    <li
+      className="jp-lws-PodRow"
+      data-testid={`lws-pod-${pod.name}`}
+      data-ready={String(pod.ready)}
+    >
+      <span className="jp-lws-PodRow-role">
+        {pod.role === 'leader'
+          ? trans.__('leader')
+          : trans.__('worker %1', pod.workerIndex)}
+      </span>
+      <span className="jp-lws-PodRow-name" title={pod.name}>
+        {pod.name}
+      </span>
+      <span
+        className={`jp-lws-PodRow-state ${pod.ready ? 'jp-lws-mod-ok' : 'jp-lws-mod-warning'}`}
+        data-testid="lws-pod-state"
+      >
+        {condition}
+      </span>
+      <span className="jp-lws-PodRow-facts">
+        {[
+          pod.node ?? trans.__('no node'),
+          trans._n('%1 GPU', '%1 GPUs', pod.gpus),
+          trans._n('%1 restart', '%1 restarts', pod.restarts)
+        ].join(' · ')}
+      </span>
+      <Button
+        minimal
+        small
+        onClick={() => props.onOpenLogs(pod.name)}
+        disabled={pod.node === null}
+        title={trans.__('Logs of %1', pod.name)}
+        aria-label={trans.__('Logs of %1', pod.name)}
+        data-testid="lws-pod-logs"
+      >
+        <textEditorIcon.react tag="span" />
+      </Button>
+    </li>
+  );
+}
+
+function EventList(props: {
+  events: CoreV1Event[];
+  now: Date;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { events, now, trans } = props;
+  const [all, setAll] = useState(false);
+  const shown = all ? events : events.slice(0, EVENTS_SHOWN);
+  return (
+    <section className="jp-lws-Events" data-testid="lws-events">
+      <h4 className="jp-lws-SectionTitle">{trans.__('Events')}</h4>
+      {events.length === 0 && (
+        <p className="jp-lws-mod-muted">{trans.__('No events.')}</p>
+      )}
+      <ol className="jp-lws-EventList">
+        {shown.map(event => {
+          const warning = event.type === 'Warning';
+          const time = new Date(eventTime(event));
+          return (
+            <li
+              key={event.metadata?.uid ?? event.metadata?.name}
+              className={`jp-lws-Event ${warning ? 'jp-lws-mod-warning' : ''}`}
+              data-testid="lws-event"
+              data-type={event.type}
+            >
+              <span className="jp-lws-Event-meta">
+                {warning && (
+                  <span className="jp-lws-Event-warning">
+                    {trans.__('Warning')}
+                  </span>
+                )}
+                <span className="jp-lws-Event-reason">{event.reason}</span>
+                <span className="jp-lws-Event-object">
+                  {event.involvedObject?.name}
+                </span>
+                <span
+                  className="jp-lws-Event-age"
+                  title={time.toLocaleString()}
+                >
+                  {age(time, now)}
+                  {(event.count ?? 1) > 1 && ` ×${event.count}`}
+                </span>
+              </span>
+              <span className="jp-lws-Event-message">{event.message}</span>
+            </li>
+          );
+        })}
+      </ol>
+      {events.length > EVENTS_SHOWN && (
+        <Button minimal small onClick={() => setAll(!all)}>
+          {all
+            ? trans.__('Show the newest %1', EVENTS_SHOWN)
+            : trans.__('Show all %1 events', events.length)}
+        </Button>
+      )}
+    </section>
+  );
+}

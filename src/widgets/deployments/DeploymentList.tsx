@@ -1,0 +1,146 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import React, { useEffect, useRef } from 'react';
+
+import type { Diagnosis } from '../../model/diagnose';
+import type { IDeploymentOverview } from '../../model/overview';
+import type { LoadingProgress } from '../../model/status';
+import { LoadingBar, StateBadge } from './StateBadge';
+import { translateData } from './translateData';
+
+/** Props of {@link DeploymentList}. */
+export interface IDeploymentListProps {
+  overviews: IDeploymentOverview[];
+  /** True once the first list of LeaderWorkerSets has arrived. */
+  loaded: boolean;
+  namespace: string;
+  progress: (name: string) => LoadingProgress | null;
+  diagnoses: (name: string) => Diagnosis[];
+  onSelect: (name: string) => void;
+  /** The row to focus when the list appears (the deployment whose detail was left). */
+  focus?: string | null;
+  trans: TranslationBundle;
+}
+
+/** The namespace's LeaderWorkerSets, one row each, live. */
+export function DeploymentList(props: IDeploymentListProps): JSX.Element {
+  const { overviews, loaded, trans, focus } = props;
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (focus) {
+      list.current
+        ?.querySelector<HTMLElement>(`[data-testid="lws-deployment-${focus}"]`)
+        ?.focus();
+    }
+  }, [focus]);
+  if (!loaded) {
+    return (
+      <p className="jp-lws-DeploymentList-empty" data-testid="lws-list-loading">
+        {trans.__('Loading deployments…')}
+      </p>
+    );
+  }
+  if (overviews.length === 0) {
+    return (
+      <p className="jp-lws-DeploymentList-empty" data-testid="lws-list-empty">
+        {trans.__('No multi-node deployments in %1 yet.', props.namespace)}
+      </p>
+    );
+  }
+  return (
+    <ul
+      ref={list}
+      className="jp-lws-DeploymentList"
+      data-testid="lws-deployment-list"
+      aria-label={trans.__('Multi-node deployments')}
+    >
+      {overviews.map(overview => (
+        <DeploymentRow
+          key={overview.name}
+          overview={overview}
+          progress={props.progress(overview.name)}
+          diagnosis={
+            overview.status.state === 'Ready'
+              ? undefined
+              : props.diagnoses(overview.name)[0]
+          }
+          onSelect={props.onSelect}
+          trans={trans}
+        />
+      ))}
+    </ul>
+  );
+}
+
+function DeploymentRow(props: {
+  overview: IDeploymentOverview;
+  progress: LoadingProgress | null;
+  diagnosis: Diagnosis | undefined;
+  onSelect: (name: string) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { overview, progress, diagnosis, trans } = props;
+  const { summary, status } = overview;
+  const engine = summary.engine ?? trans.__('unknown engine');
+  const select = () => props.onSelect(overview.name);
+  return (
+    <li
+      className="jp-lws-DeploymentRow"
+      data-testid={`lws-deployment-${overview.name}`}
+      data-state={status.state}
+      tabIndex={0}
+      role="button"
+      aria-label={trans.__('Show %1', overview.name)}
+      title={status.reason}
+      onClick={select}
+      onKeyDown={event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          select();
+        }
+      }}
+    >
+      <div className="jp-lws-DeploymentRow-head">
+        <span className="jp-lws-DeploymentRow-name">{overview.name}</span>
+        <StateBadge state={status.state} trans={trans} />
+      </div>
+      <div className="jp-lws-DeploymentRow-model" title={summary.model}>
+        <span className="jp-lws-DeploymentRow-engine">{engine}</span>
+        {summary.model && <span> · {summary.model}</span>}
+      </div>
+      <div className="jp-lws-DeploymentRow-facts">
+        <span
+          data-testid="lws-ready"
+          title={trans.__('Groups ready / desired')}
+        >
+          {trans.__('%1/%2 ready', status.readyReplicas, status.replicas)}
+        </span>
+        <span data-testid="lws-gpus" title={trans.__('GPUs held / requested')}>
+          {trans.__('%1/%2 GPUs', overview.gpusInUse, status.gpus.requested)}
+        </span>
+        <span data-testid="lws-age" title={trans.__('Age')}>
+          {overview.age}
+        </span>
+        {!summary.managed && (
+          <span
+            className="jp-lws-DeploymentRow-external"
+            title={trans.__('Created outside this extension')}
+          >
+            {trans.__('external')}
+          </span>
+        )}
+      </div>
+      {progress && status.state === 'Loading' && (
+        <LoadingBar progress={progress} trans={trans} />
+      )}
+      {diagnosis && (
+        <div
+          className={`jp-lws-DeploymentRow-diagnosis jp-lws-mod-${diagnosis.severity}`}
+          data-testid="lws-row-diagnosis"
+          data-diagnosis-id={diagnosis.id}
+        >
+          {translateData(trans, diagnosis.title)}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,321 @@
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+
+import { DeploymentLogs, logTargets } from '../../api/deploymentLogs';
+import type { IEndpointAnswer } from '../../api/endpointCheck';
+import { checkEndpoint } from '../../api/endpointCheck';
+import type { LogStream } from '../../api/logStream';
+import type { NamespaceModel } from '../../api/namespaceModel';
+import type { Diagnosis } from '../../model/diagnose';
+import { diagnose } from '../../model/diagnose';
+import type { IEndpoint } from '../../model/endpoint';
+import { findEndpoint, servedModelName } from '../../model/endpoint';
+import type { LeaderWorkerSet } from '../../model/lws';
+import { LWS_LABELS } from '../../model/lws';
+import type { IDeploymentOverview } from '../../model/overview';
+import {
+  deploymentOverview,
+  diagnosisEvents,
+  diagnosisSpec,
+  podStatusEvidence
+} from '../../model/overview';
+import type { LoadingProgress } from '../../model/status';
+
+/** How often ages and "for N min" texts are redrawn: a local clock, no request. */
+const CLOCK_MS = 15_000;
+
+/**
+ * The deployment list's view model: overviews of the namespace's LeaderWorkerSets derived
+ * from the live watches, the selection, background log reads for loading progress and
+ * diagnosis, and endpoint checks. Components render it; they fetch nothing themselves.
+ */
+export class DeploymentsModel implements IDisposable {
+  constructor(readonly namespace: NamespaceModel) {
+    namespace.changed.connect(this._onNamespaceChanged, this);
+    this._onNamespaceChanged();
+  }
+
+  /** Emitted when anything shown changed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The deployments, by name. */
+  get overviews(): IDeploymentOverview[] {
+    return this._overviews;
+  }
+
+  /** The clock the overviews were computed with. */
+  get now(): Date {
+    return this._now;
+  }
+
+  /** The LeaderWorkerSet of a deployment. */
+  lws(name: string): LeaderWorkerSet | undefined {
+    return this.namespace.leaderWorkerSets.find(
+      lws => lws.metadata?.name === name
+    );
+  }
+
+  overview(name: string): IDeploymentOverview | undefined {
+    return this._overviews.find(overview => overview.name === name);
+  }
+
+  /** The deployment whose detail is shown. */
+  get selected(): string | null {
+    return this._selected;
+  }
+
+  set selected(name: string | null) {
+    if (name === this._selected) {
+      return;
+    }
+    this._left = this._selected;
+    this._selected = name;
+    this._departed = null;
+    if (name) {
+      // Its endpoint may have been created since the last list of Services.
+      void this.namespace.refreshServices();
+      void this.checkEndpoint(name);
+    }
+    this._update();
+  }
+
+  /** The deployment whose detail was shown before the current view (to focus its row). */
+  get left(): string | null {
+    return this._left;
+  }
+
+  /** The deployment that was shown when it disappeared (deleted), until another is chosen. */
+  get departed(): string | null {
+    return this._departed;
+  }
+
+  /** The engine's model-loading progress, when its log shows it. */
+  progress(name: string): LoadingProgress | null {
+    for (const stream of this._viewers.get(name) ?? []) {
+      if (stream.progress) {
+        return stream.progress;
+      }
+    }
+    return this._logs?.progress(name) ?? null;
+  }
+
+  /**
+   * Known failures in the deployment's events and logs: those of a deployment that does
+   * not serve, and log findings (e.g. NCCL on TCP sockets) of one that does.
+   */
+  diagnoses(name: string): Diagnosis[] {
+    const cached = this._diagnoses.get(name);
+    if (cached) {
+      return cached;
+    }
+    const overview = this.overview(name);
+    const lws = this.lws(name);
+    if (!overview || !lws) {
+      return [];
+    }
+    const logs = [
+      this._logs?.text(name) ?? '',
+      ...[...(this._viewers.get(name) ?? [])].map(stream => stream.tail.text())
+    ]
+      .filter(text => text !== '')
+      .join('\n');
+    const serving = overview.status.state === 'Ready';
+    const found = diagnose({
+      events: serving
+        ? []
+        : [...diagnosisEvents(overview), ...podStatusEvidence(overview)],
+      logs,
+      spec: diagnosisSpec(lws, overview.summary)
+    });
+    this._diagnoses.set(name, found);
+    return found;
+  }
+
+  /** The leader's API Service and port, when one exists. */
+  endpoint(name: string): IEndpoint | null {
+    const lws = this.lws(name);
+    if (!lws) {
+      return null;
+    }
+    const leader = this.overview(name)?.pods.find(
+      pod => pod.metadata?.labels?.[LWS_LABELS.workerIndex] === '0'
+    );
+    return findEndpoint(lws, this.namespace.services, leader?.metadata?.labels);
+  }
+
+  /** The model name requests must use. */
+  servedModel(name: string): string | undefined {
+    const lws = this.lws(name);
+    return lws
+      ? servedModelName(lws, this.overview(name)?.summary.model)
+      : undefined;
+  }
+
+  /** The last endpoint check of a deployment, and whether one is running. */
+  endpointAnswer(name: string): {
+    answer: IEndpointAnswer | null;
+    checking: boolean;
+  } {
+    const entry = this._answers.get(name);
+    return {
+      answer: entry?.answer ?? null,
+      checking: entry?.checking ?? false
+    };
+  }
+
+  /** Asks the deployment's endpoint whether it answers (one request, short timeout). */
+  async checkEndpoint(name: string): Promise<void> {
+    const endpoint = this.endpoint(name);
+    if (!endpoint || this._answers.get(name)?.checking) {
+      return;
+    }
+    const previous = this._answers.get(name)?.answer ?? null;
+    this._answers.set(name, { answer: previous, checking: true });
+    this._changed.emit();
+    const answer = await checkEndpoint(
+      this.namespace.serverSettings,
+      endpoint.service,
+      endpoint.port
+    );
+    if (this._disposed) {
+      return;
+    }
+    this._answers.set(name, { answer, checking: false });
+    this._changed.emit();
+  }
+
+  /**
+   * Lets an open log view feed the deployment's progress and diagnosis; returns the
+   * registration to dispose when the view closes.
+   */
+  addLogViewer(name: string, stream: LogStream): IDisposable {
+    const streams = this._viewers.get(name) ?? new Set<LogStream>();
+    streams.add(stream);
+    this._viewers.set(name, streams);
+    const onChange = () => this._invalidate(name);
+    stream.changed.connect(onChange);
+    let disposed = false;
+    return {
+      get isDisposed() {
+        return disposed;
+      },
+      dispose: () => {
+        if (disposed) {
+          return;
+        }
+        disposed = true;
+        stream.changed.disconnect(onChange);
+        streams.delete(stream);
+        this._invalidate(name);
+      }
+    };
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this.namespace.changed.disconnect(this._onNamespaceChanged, this);
+    this._stopClock();
+    this._logs?.dispose();
+    this._logs = null;
+    Signal.clearData(this);
+  }
+
+  private _onNamespaceChanged(): void {
+    const client = this.namespace.client;
+    if (client !== this._client) {
+      this._logs?.dispose();
+      this._client = client;
+      this._logs = client ? new DeploymentLogs(client) : null;
+      this._logs?.changed.connect(() => {
+        this._diagnoses.clear();
+        this._changed.emit();
+      });
+    }
+    this._update();
+  }
+
+  private _update(): void {
+    if (this._disposed) {
+      return;
+    }
+    const now = new Date();
+    this._now = now;
+    const previous = new Map(
+      this._overviews.map(overview => [overview.name, overview.status.state])
+    );
+    this._overviews = this.namespace.leaderWorkerSets.map(lws =>
+      deploymentOverview(lws, this.namespace.pods, this.namespace.events, now)
+    );
+    this._diagnoses.clear();
+    if (this._selected && this.namespace.loaded && !this.lws(this._selected)) {
+      this._departed = this._selected;
+      this._selected = null;
+    }
+    for (const overview of this._overviews) {
+      const before = previous.get(overview.name);
+      if (overview.status.state === 'Ready' && before && before !== 'Ready') {
+        // Just became Ready: its Service should exist now, and should answer.
+        void this.namespace
+          .refreshServices()
+          .then(() => this.checkEndpoint(overview.name));
+      }
+    }
+    for (const name of this._answers.keys()) {
+      if (!this.lws(name)) {
+        this._answers.delete(name);
+      }
+    }
+    this._logs?.update(logTargets(this._overviews, this._selected));
+    if (this._overviews.length > 0) {
+      this._startClock();
+    } else {
+      this._stopClock();
+    }
+    this._changed.emit();
+  }
+
+  private _invalidate(name: string): void {
+    this._diagnoses.delete(name);
+    this._changed.emit();
+  }
+
+  private _startClock(): void {
+    if (this._clock === null) {
+      this._clock = setInterval(() => this._update(), CLOCK_MS);
+    }
+  }
+
+  private _stopClock(): void {
+    if (this._clock !== null) {
+      clearInterval(this._clock);
+      this._clock = null;
+    }
+  }
+
+  private _overviews: IDeploymentOverview[] = [];
+  private _now = new Date();
+  private _selected: string | null = null;
+  private _departed: string | null = null;
+  private _left: string | null = null;
+  private _client: NamespaceModel['client'] = null;
+  private _logs: DeploymentLogs | null = null;
+  private _viewers = new Map<string, Set<LogStream>>();
+  private _diagnoses = new Map<string, Diagnosis[]>();
+  private _answers = new Map<
+    string,
+    { answer: IEndpointAnswer | null; checking: boolean }
+  >();
+  private _clock: ReturnType<typeof setInterval> | null = null;
+  private _disposed = false;
+  private _changed = new Signal<this, void>(this);
+}

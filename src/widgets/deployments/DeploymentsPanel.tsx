@@ -1,0 +1,117 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { UseSignal } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import type { DeploymentActions } from './actions';
+import { DeploymentDetail } from './DeploymentDetail';
+import { DeploymentList } from './DeploymentList';
+import type { DeploymentsModel } from './DeploymentsModel';
+
+/** Props of {@link DeploymentsPanel}. */
+export interface IDeploymentsPanelProps {
+  model: DeploymentsModel;
+  actions: DeploymentActions;
+  /** Opens the log view of a pod (the plugin's command). */
+  openLogs: (deployment: string, pod: string) => void;
+  trans: TranslationBundle;
+}
+
+/**
+ * The sidebar's deployments: the live list, or the detail of the selected one. Re-renders on
+ * the model's and the actions' signals only.
+ */
+export function DeploymentsPanel(props: IDeploymentsPanelProps): JSX.Element {
+  const { model, actions } = props;
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <UseSignal signal={actions.changed}>
+          {() => <PanelContent {...props} />}
+        </UseSignal>
+      )}
+    </UseSignal>
+  );
+}
+
+function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
+  const { model, actions, trans } = props;
+  const namespace = model.namespace;
+  if (!namespace.context || !namespace.context.lwsInstalled) {
+    return null;
+  }
+  const failing = namespace.watches.filter(watch => watch.error);
+  const banner =
+    failing.length > 0 ? (
+      <p
+        className="jp-lws-WatchBanner jp-lws-mod-warning"
+        role="status"
+        data-testid="lws-watch-error"
+      >
+        {trans.__(
+          'Live updates are interrupted (%1); reconnecting…',
+          failing.map(watch => watch.error?.message).join('; ')
+        )}
+      </p>
+    ) : null;
+  const selected = model.selected;
+  const overview = selected ? model.overview(selected) : undefined;
+  const lws = selected ? model.lws(selected) : undefined;
+  if (selected && overview && lws) {
+    const { answer, checking } = model.endpointAnswer(selected);
+    return (
+      <div className="jp-lws-Deployments" data-testid="lws-deployments">
+        {banner}
+        <DeploymentDetail
+          overview={overview}
+          lws={lws}
+          now={model.now}
+          progress={model.progress(selected)}
+          diagnoses={model.diagnoses(selected)}
+          endpoint={model.endpoint(selected)}
+          answer={answer}
+          checking={checking}
+          result={actions.result(selected)}
+          busy={actions.busy(selected)}
+          rights={actions.rights()}
+          trans={trans}
+          onBack={() => (model.selected = null)}
+          onScale={() => void actions.scale(selected)}
+          onRestartGroup={group => void actions.restartGroup(selected, group)}
+          onNcclDebugOff={() => void actions.ncclDebugOff(selected)}
+          onCopyEndpoint={() => actions.copyEndpoint(selected)}
+          onCopyCurl={() => actions.copyCurl(selected)}
+          onDelete={() => void actions.remove(selected)}
+          onCheckEndpoint={() => void model.checkEndpoint(selected)}
+          onOpenLogs={pod => props.openLogs(selected, pod)}
+        />
+      </div>
+    );
+  }
+  const departed = model.departed;
+  return (
+    <div className="jp-lws-Deployments" data-testid="lws-deployments">
+      {banner}
+      <h3 className="jp-lws-Deployments-title">{trans.__('Deployments')}</h3>
+      {departed && (
+        // The deployment that was shown is gone (deleted here or elsewhere).
+        <p
+          className="jp-lws-ActionResult jp-lws-mod-ok"
+          role="status"
+          data-testid="lws-departed"
+        >
+          {trans.__('%1 was deleted.', departed)}
+        </p>
+      )}
+      <DeploymentList
+        overviews={model.overviews}
+        loaded={namespace.loaded}
+        namespace={namespace.context.namespace}
+        progress={name => model.progress(name)}
+        diagnoses={name => model.diagnoses(name)}
+        onSelect={name => (model.selected = name)}
+        focus={model.left}
+        trans={trans}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,438 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  Button,
+  downloadIcon,
+  HTMLSelect,
+  InputGroup,
+  ReactWidget,
+  refreshIcon,
+  searchIcon,
+  UseSignal
+} from '@jupyterlab/ui-components';
+import type { IDisposable } from '@lumino/disposable';
+import type { Message } from '@lumino/messaging';
+import { Signal } from '@lumino/signaling';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+import type { LogStreamState } from '../../api/logStream';
+import { LogStream } from '../../api/logStream';
+import { LogSearch } from '../../api/logTail';
+import { LWS_LABELS } from '../../model/lws';
+import type { DeploymentsModel } from './DeploymentsModel';
+import { atBottom, visibleRows } from './virtualWindow';
+
+/** Height of one log line in pixels; the stylesheet sets the same. */
+export const LOG_LINE_HEIGHT = 18;
+
+/** Options of a {@link LogsView}. */
+export interface ILogsViewOptions {
+  model: DeploymentsModel;
+  deployment: string;
+  pod: string;
+  /** Lines kept (the `logTailLines` setting). */
+  tailLines: number;
+  trans: TranslationBundle;
+}
+
+/**
+ * The log of one pod of a deployment, followed live: a bounded tail, searchable, downloadable,
+ * rendering only the visible lines.
+ *
+ * #### Notes
+ * The view owns exactly one {@link LogStream} at a time (closing the tab or choosing another
+ * pod cancels its request). When the pod's container restarts or LWS recreates the pod under
+ * the same name, the ended stream is started again.
+ */
+export class LogsView extends ReactWidget {
+  constructor(options: ILogsViewOptions) {
+    super();
+    this._options = options;
+    this._pod = options.pod;
+    this.addClass('jp-lws-LogsView');
+    this.id = `jp-lws-logs-${options.deployment}-${Math.random().toString(36).slice(2, 8)}`;
+    this.title.closable = true;
+    options.model.changed.connect(this._onModelChanged, this);
+    this._connect();
+  }
+
+  get deployment(): string {
+    return this._options.deployment;
+  }
+
+  get pod(): string {
+    return this._pod;
+  }
+
+  /** The open stream (for tests). */
+  get stream(): LogStream | null {
+    return this._stream;
+  }
+
+  /** Shows another pod's (or the previous container's) log. */
+  select(pod: string, previous = this._previous): void {
+    if (pod === this._pod && previous === this._previous) {
+      return;
+    }
+    this._pod = pod;
+    this._previous = previous;
+    this._connect();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._options.model.changed.disconnect(this._onModelChanged, this);
+    this._registration?.dispose();
+    this._stream?.dispose();
+    this._stream = null;
+    super.dispose();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    this.node.querySelector<HTMLElement>('.jp-lws-LogLines')?.focus();
+  }
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this._changed}>
+        {() => this._renderContent()}
+      </UseSignal>
+    );
+  }
+
+  private _renderContent(): JSX.Element {
+    const { trans, model, deployment } = this._options;
+    const stream = this._stream;
+    const pods = (model.overview(deployment)?.pods ?? []).map(
+      pod => pod.metadata?.name ?? ''
+    );
+    if (!pods.includes(this._pod)) {
+      pods.push(this._pod);
+    }
+    return (
+      <div className="jp-lws-LogsView-content" data-testid="lws-logs">
+        <div className="jp-lws-LogsView-toolbar" role="toolbar">
+          <HTMLSelect
+            value={this._pod}
+            aria-label={trans.__('Pod')}
+            data-testid="lws-logs-pod"
+            onChange={event => this.select(event.currentTarget.value)}
+            options={pods}
+          />
+          <label className="jp-lws-LogsView-previous">
+            <input
+              type="checkbox"
+              checked={this._previous}
+              data-testid="lws-logs-previous"
+              onChange={event =>
+                this.select(this._pod, event.currentTarget.checked)
+              }
+            />
+            {trans.__('previous container')}
+          </label>
+          <InputGroup
+            className="jp-lws-LogsView-search"
+            type="search"
+            placeholder={trans.__('Search the log')}
+            aria-label={trans.__('Search the log')}
+            data-testid="lws-logs-search"
+            value={this._search?.query ?? ''}
+            rightIcon={searchIcon}
+            onChange={event => this._setQuery(event.currentTarget.value)}
+          />
+          <Button
+            small
+            minimal
+            onClick={() => this._connect()}
+            title={trans.__('Read the log again from its tail')}
+            aria-label={trans.__('Reconnect')}
+            data-testid="lws-logs-reconnect"
+          >
+            <refreshIcon.react tag="span" />
+          </Button>
+          <Button
+            small
+            minimal
+            onClick={() => this._download()}
+            disabled={!stream || stream.tail.size === 0}
+            title={trans.__('Download the kept lines as a file')}
+            aria-label={trans.__('Download')}
+            data-testid="lws-logs-download"
+          >
+            <downloadIcon.react tag="span" />
+          </Button>
+        </div>
+        <p className="jp-lws-LogsView-status" data-testid="lws-logs-status">
+          {this._statusText()}
+        </p>
+        {this._search && (
+          <VirtualLog
+            search={this._search}
+            version={this._version}
+            query={this._search.query}
+            trans={trans}
+          />
+        )}
+      </div>
+    );
+  }
+
+  private _statusText(): string {
+    const { trans } = this._options;
+    const stream = this._stream;
+    if (!stream) {
+      return '';
+    }
+    const kept = stream.tail.size;
+    const search = this._search;
+    const counts =
+      search && search.active
+        ? trans.__('%1 of %2 lines match', search.count, kept)
+        : trans.__('%1 lines', kept);
+    const dropped =
+      stream.tail.dropped > 0
+        ? ` · ${trans.__('older lines dropped (keeps the newest %1)', stream.tail.capacity)}`
+        : '';
+    return `${stateText(stream.state, stream.error, trans)} · ${counts}${dropped}`;
+  }
+
+  private _setQuery(query: string): void {
+    if (this._search) {
+      this._search.query = query;
+      this._search.update();
+      this._version += 1;
+      this._changed.emit();
+    }
+  }
+
+  private _connect(): void {
+    const { model, deployment, tailLines } = this._options;
+    this._registration?.dispose();
+    this._stream?.dispose();
+    const client = model.namespace.client;
+    const query = this._search?.query ?? '';
+    this._stream = null;
+    this._search = null;
+    this.title.label = this._options.trans.__('Log: %1', this._pod);
+    this.title.caption = this._options.trans.__(
+      'Log of %1 (deployment %2)',
+      this._pod,
+      deployment
+    );
+    if (!client) {
+      this._changed.emit();
+      return;
+    }
+    const pod = model
+      .overview(deployment)
+      ?.pods.find(candidate => candidate.metadata?.name === this._pod);
+    const stream = new LogStream({
+      source: client,
+      pod: this._pod,
+      container: pod?.spec?.containers?.[0]?.name,
+      tailLines,
+      previous: this._previous
+    });
+    this._stream = stream;
+    this._search = new LogSearch(stream.tail);
+    this._search.query = query;
+    this._podKey = podKey(model, deployment, this._pod);
+    stream.changed.connect(() => {
+      this._search?.update();
+      this._version += 1;
+      this._changed.emit();
+    });
+    this._registration = model.addLogViewer(deployment, stream);
+    stream.start();
+    this._changed.emit();
+  }
+
+  private _onModelChanged(): void {
+    const { model, deployment } = this._options;
+    const key = podKey(model, deployment, this._pod);
+    const state = this._stream?.state;
+    if (key !== this._podKey && key !== '' && state !== 'streaming') {
+      // A new container (restart) or a new pod with the same name (group recreated).
+      this._connect();
+    }
+  }
+
+  private _download(): void {
+    const stream = this._stream;
+    if (!stream) {
+      return;
+    }
+    const blob = new Blob([stream.tail.text() + '\n'], {
+      type: 'text/plain;charset=utf-8'
+    });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${this._pod}${this._previous ? '-previous' : ''}.log`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
+  private _options: ILogsViewOptions;
+  private _pod: string;
+  private _previous = false;
+  private _stream: LogStream | null = null;
+  private _search: LogSearch | null = null;
+  private _registration: IDisposable | null = null;
+  private _podKey = '';
+  private _version = 0;
+  private _changed = new Signal<this, void>(this);
+}
+
+function podKey(
+  model: DeploymentsModel,
+  deployment: string,
+  podName: string
+): string {
+  const pod = model
+    .overview(deployment)
+    ?.pods.find(candidate => candidate.metadata?.name === podName);
+  if (!pod) {
+    return '';
+  }
+  const restarts = (pod.status?.containerStatuses ?? []).reduce(
+    (sum, status) => sum + (status.restartCount ?? 0),
+    0
+  );
+  const running = pod.status?.containerStatuses?.[0]?.state?.running
+    ? 'running'
+    : 'not-running';
+  return `${pod.metadata?.uid ?? ''}:${restarts}:${running}:${pod.metadata?.labels?.[LWS_LABELS.groupIndex] ?? ''}`;
+}
+
+function stateText(
+  state: LogStreamState,
+  error: Error | null,
+  trans: TranslationBundle
+): string {
+  switch (state) {
+    case 'connecting':
+      return trans.__('Connecting…');
+    case 'streaming':
+      return trans.__('Following live');
+    case 'ended':
+      return trans.__('The log ended (the container stopped)');
+    case 'error':
+      return trans.__('Cannot read the log: %1', error?.message ?? '');
+    case 'stopped':
+      return trans.__('Stopped');
+  }
+}
+
+/**
+ * The shown lines, rendered as a window over a spacer as tall as all of them. Scrolling to
+ * the bottom follows new lines; scrolling up stops following.
+ */
+function VirtualLog(props: {
+  search: LogSearch;
+  version: number;
+  query: string;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { search, query, trans } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+  const [follow, setFollow] = useState(true);
+  const count = search.count;
+  const total = count * LOG_LINE_HEIGHT;
+
+  useEffect(() => {
+    const node = scroller.current;
+    if (!node) {
+      return;
+    }
+    const observer = new ResizeObserver(() => setHeight(node.clientHeight));
+    observer.observe(node);
+    setHeight(node.clientHeight);
+    return () => observer.disconnect();
+  }, []);
+
+  useLayoutEffect(() => {
+    const node = scroller.current;
+    if (node && follow) {
+      node.scrollTop = node.scrollHeight;
+      setScrollTop(node.scrollTop);
+    }
+  }, [props.version, follow, count]);
+
+  const { start, end } = visibleRows(scrollTop, height, LOG_LINE_HEIGHT, count);
+  const lines = search.slice(start, end);
+  return (
+    <div className="jp-lws-LogsView-body">
+      <div
+        ref={scroller}
+        className="jp-lws-LogLines"
+        data-testid="lws-log-lines"
+        data-count={count}
+        tabIndex={0}
+        role="log"
+        aria-live="off"
+        aria-label={trans.__('Log lines')}
+        onScroll={event => {
+          const node = event.currentTarget;
+          setScrollTop(node.scrollTop);
+          setFollow(
+            atBottom(
+              node.scrollTop,
+              node.clientHeight,
+              node.scrollHeight,
+              LOG_LINE_HEIGHT
+            )
+          );
+        }}
+      >
+        <div className="jp-lws-LogLines-spacer" style={{ height: total }}>
+          {lines.map(({ seq, text }, offset) => (
+            <div
+              key={seq}
+              className="jp-lws-LogLine"
+              data-testid="lws-log-line"
+              style={{ top: (start + offset) * LOG_LINE_HEIGHT }}
+            >
+              {highlight(text, query)}
+            </div>
+          ))}
+        </div>
+      </div>
+      {!follow && (
+        <Button
+          small
+          className="jp-lws-LogsView-follow"
+          onClick={() => setFollow(true)}
+          data-testid="lws-logs-follow"
+        >
+          {trans.__('Follow new lines')}
+        </Button>
+      )}
+    </div>
+  );
+}
+
+function highlight(text: string, query: string): React.ReactNode {
+  if (!query) {
+    return text;
+  }
+  const lower = text.toLocaleLowerCase();
+  const needle = query.toLocaleLowerCase();
+  const parts: React.ReactNode[] = [];
+  let from = 0;
+  let at = lower.indexOf(needle);
+  while (at >= 0) {
+    parts.push(text.slice(from, at));
+    parts.push(<mark key={at}>{text.slice(at, at + needle.length)}</mark>);
+    from = at + needle.length;
+    at = lower.indexOf(needle, from);
+  }
+  parts.push(text.slice(from));
+  return parts;
+}

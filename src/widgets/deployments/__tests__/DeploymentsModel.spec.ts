@@ -1,0 +1,181 @@
+/**
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+// (`yaml` resolves to its CommonJS build under Node's export conditions.)
+
+import { ServerConnection } from '@jupyterlab/services';
+import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
+import { Signal } from '@lumino/signaling';
+
+import type { ILogOptions } from '../../../api/kube';
+import type { NamespaceModel } from '../../../api/namespaceModel';
+import type { LeaderWorkerSet } from '../../../model/lws';
+import {
+  event,
+  lwsPod,
+  managedDeployment
+} from '../../../model/__tests__/deploymentObjects';
+import { DeploymentsModel } from '../DeploymentsModel';
+
+/** The parts of NamespaceModel the view model reads, driven by the test like watches would. */
+class FakeNamespace {
+  changed = new Signal<this, void>(this);
+  serverSettings = ServerConnection.makeSettings({ baseUrl: 'http://lab/' });
+  context = {
+    namespace: 'project-user-alice',
+    lwsInstalled: true,
+    permissions: {}
+  };
+  leaderWorkerSets: LeaderWorkerSet[] = [];
+  pods: V1Pod[] = [];
+  events: CoreV1Event[] = [];
+  services: V1Service[] = [];
+  loaded = true;
+  servicesRefreshed = 0;
+  logRequests: string[] = [];
+  client = {
+    logLines: async function* (
+      this: FakeNamespace,
+      pod: string,
+      _options: ILogOptions,
+      signal: AbortSignal
+    ): AsyncGenerator<string> {
+      this.logRequests.push(pod);
+      yield 'Loading safetensors checkpoint shards:  50% Completed | 15/30 [00:20<00:20,  1.4s/it]';
+      await new Promise<void>(resolve =>
+        signal.addEventListener('abort', () => resolve())
+      );
+    }.bind(this)
+  };
+
+  refreshServices(): Promise<void> {
+    this.servicesRefreshed += 1;
+    return Promise.resolve();
+  }
+
+  set(state: Partial<FakeNamespace>): void {
+    Object.assign(this, state);
+    this.changed.emit();
+  }
+}
+
+function waitFor(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (predicate()) {
+        resolve();
+      } else if (Date.now() - started > 3000) {
+        reject(new Error('condition not reached'));
+      } else {
+        setTimeout(check, 5);
+      }
+    };
+    check();
+  });
+}
+
+describe('DeploymentsModel', () => {
+  let namespace: FakeNamespace;
+  let model: DeploymentsModel;
+
+  beforeEach(() => {
+    namespace = new FakeNamespace();
+    model = new DeploymentsModel(namespace as unknown as NamespaceModel);
+  });
+
+  afterEach(() => model.dispose());
+
+  it('follows the watches: a new LWS appears, its pods going Ready change its state', () => {
+    const { lws, service } = managedDeployment();
+    let changes = 0;
+    model.changed.connect(() => (changes += 1));
+    namespace.set({ leaderWorkerSets: [lws], services: [service] });
+    expect(model.overviews.map(o => o.name)).toEqual(['llama']);
+    expect(model.overviews[0].status.state).toBe('Pending');
+
+    namespace.set({
+      pods: [
+        lwsPod('llama', 0, 0, { ready: false }),
+        lwsPod('llama', 0, 1, { ready: false })
+      ]
+    });
+    expect(model.overview('llama')?.status.state).toBe('Loading');
+
+    namespace.set({ pods: [lwsPod('llama', 0, 0), lwsPod('llama', 0, 1)] });
+    expect(model.overview('llama')?.status.state).toBe('Ready');
+    expect(changes).toBeGreaterThanOrEqual(3);
+    expect(model.endpoint('llama')?.service).toBe('llama-leader');
+  });
+
+  it('shows the loading progress from the leader log while the model loads', async () => {
+    const { lws } = managedDeployment();
+    namespace.set({
+      leaderWorkerSets: [lws],
+      pods: [
+        lwsPod('llama', 0, 0, { ready: false }),
+        lwsPod('llama', 0, 1, { ready: true })
+      ]
+    });
+    await waitFor(() => model.progress('llama') !== null);
+    expect(model.progress('llama')).toEqual({
+      done: 15,
+      total: 30,
+      percent: 50
+    });
+    expect(namespace.logRequests).toEqual(['llama-0']);
+  });
+
+  it('diagnoses an unschedulable deployment from its events, with the fix', () => {
+    const { lws } = managedDeployment({ gpusPerNode: 16 } as any);
+    namespace.set({
+      leaderWorkerSets: [lws],
+      pods: [
+        lwsPod('llama', 0, 0, { node: null, ready: false, gpus: 16 }),
+        lwsPod('llama', 0, 1, { node: null, ready: false, gpus: 16 })
+      ],
+      events: [
+        event(
+          'Pod',
+          'llama-0',
+          'FailedScheduling',
+          '0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.'
+        )
+      ]
+    });
+    expect(model.overview('llama')?.status.state).toBe('Scheduling');
+    const [first] = model.diagnoses('llama');
+    expect(first.id).toBe('insufficient-gpu');
+    expect(first.fix).toMatch(/Lower "GPUs per node"/);
+    expect(first.evidence).toContain('Insufficient nvidia.com/gpu');
+  });
+
+  it('does not diagnose old events once the deployment serves', () => {
+    const { lws } = managedDeployment();
+    namespace.set({
+      leaderWorkerSets: [lws],
+      pods: [lwsPod('llama', 0, 0), lwsPod('llama', 0, 1)],
+      events: [
+        event(
+          'Pod',
+          'llama-0',
+          'FailedScheduling',
+          '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.'
+        )
+      ]
+    });
+    expect(model.diagnoses('llama')).toEqual([]);
+  });
+
+  it('leaves the detail and remembers which deployment went when it is deleted', () => {
+    const { lws } = managedDeployment();
+    namespace.set({ leaderWorkerSets: [lws] });
+    model.selected = 'llama';
+    expect(namespace.servicesRefreshed).toBe(1);
+    namespace.set({ leaderWorkerSets: [] });
+    expect(model.selected).toBeNull();
+    expect(model.departed).toBe('llama');
+    model.selected = null;
+    expect(model.departed).toBe('llama');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * The page object of the sidebar's deployments: the list, a deployment's detail, its actions
+ * and dialogs, and the log view. Every selector of those views lives here.
+ */
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Download, Locator } from '@playwright/test';
+
+export class DeploymentsHelper {
+  constructor(readonly page: IJupyterLabPageFixture) {}
+
+  /** The sidebar panel. */
+  get sidebar(): Locator {
+    return this.page.locator('#jp-lws-sidebar');
+  }
+
+  /** The list of deployments. */
+  list(): Locator {
+    return this.sidebar.getByTestId('lws-deployment-list');
+  }
+
+  /** The row of a deployment (its `data-state` holds the state id, e.g. Ready). */
+  row(name: string): Locator {
+    return this.sidebar.getByTestId(`lws-deployment-${name}`);
+  }
+
+  /** The state badge of a row. */
+  rowState(name: string): Locator {
+    return this.row(name).getByTestId('lws-state');
+  }
+
+  /** "ready/desired" of a row. */
+  rowReady(name: string): Locator {
+    return this.row(name).getByTestId('lws-ready');
+  }
+
+  /** "held/requested GPUs" of a row. */
+  rowGpus(name: string): Locator {
+    return this.row(name).getByTestId('lws-gpus');
+  }
+
+  /** The loading progress bar of a row. */
+  rowProgress(name: string): Locator {
+    return this.row(name).getByTestId('lws-progress');
+  }
+
+  /** The first diagnosis of a row (`data-diagnosis-id`). */
+  rowDiagnosis(name: string): Locator {
+    return this.row(name).getByTestId('lws-row-diagnosis');
+  }
+
+  /** Opens a deployment's detail from its row, with the keyboard. */
+  async open(name: string): Promise<void> {
+    await this.row(name).focus();
+    await this.page.keyboard.press('Enter');
+    await this.detail().waitFor({ state: 'visible' });
+  }
+
+  /** The detail of the open deployment (`data-name`, `data-state`). */
+  detail(): Locator {
+    return this.sidebar.getByTestId('lws-detail');
+  }
+
+  /** Back from the detail to the list. */
+  async back(): Promise<void> {
+    await this.detail().getByTestId('lws-back').click();
+  }
+
+  /** The plain-words reason of the state. */
+  reason(): Locator {
+    return this.detail().getByTestId('lws-reason');
+  }
+
+  /** A diagnosis card in the detail. */
+  diagnosis(id: string): Locator {
+    return this.detail().locator(
+      `[data-testid="lws-diagnosis"][data-diagnosis-id="${id}"]`
+    );
+  }
+
+  /** The fix of a diagnosis. */
+  diagnosisFix(id: string): Locator {
+    return this.diagnosis(id).getByTestId('lws-diagnosis-fix');
+  }
+
+  /** A pod's row in the detail (`data-ready`). */
+  pod(name: string): Locator {
+    return this.detail().getByTestId(`lws-pod-${name}`);
+  }
+
+  /** A group of the detail (`data-ready`). */
+  group(index: number): Locator {
+    return this.detail().getByTestId(`lws-group-${index}`);
+  }
+
+  /** The events of the detail, newest first (`data-type` Warning or Normal). */
+  events(): Locator {
+    return this.detail().getByTestId('lws-event');
+  }
+
+  /** The endpoint's Service:port. */
+  endpointService(): Locator {
+    return this.detail().getByTestId('lws-endpoint-service');
+  }
+
+  /** Whether the endpoint answers. */
+  endpointAnswer(): Locator {
+    return this.detail().getByTestId('lws-endpoint-answer');
+  }
+
+  /** An action button of the detail: scale, logs, nccl-off, delete, copy-endpoint, copy-curl. */
+  action(
+    id: 'scale' | 'logs' | 'nccl-off' | 'delete' | 'copy-endpoint' | 'copy-curl'
+  ): Locator {
+    return this.detail().getByTestId(`lws-action-${id}`);
+  }
+
+  /** The restart button of a group. */
+  restartGroup(index: number): Locator {
+    return this.detail().getByTestId(`lws-restart-group-${index}`);
+  }
+
+  /** The result line of the last action. */
+  actionResult(): Locator {
+    return this.detail().getByTestId('lws-action-result');
+  }
+
+  /** The notice that the shown deployment was deleted. */
+  departed(): Locator {
+    return this.sidebar.getByTestId('lws-departed');
+  }
+
+  /** The open dialog. */
+  dialog(): Locator {
+    return this.page.locator('.jp-Dialog');
+  }
+
+  /** Accepts the open dialog with its labelled button. */
+  async confirm(label: string): Promise<void> {
+    await this.dialog()
+      .locator('.jp-Dialog-button', { hasText: label })
+      .click();
+    await this.dialog().waitFor({ state: 'detached' });
+  }
+
+  /** Types a number into the open input dialog and accepts it. */
+  async enterNumber(value: number, label: string): Promise<void> {
+    const input = this.dialog().locator('input');
+    await input.fill(String(value));
+    await this.confirm(label);
+  }
+
+  /** The log view in the main area. */
+  logs(): Locator {
+    return this.page.getByTestId('lws-logs');
+  }
+
+  /** The shown log lines (rendered window only). */
+  logLines(): Locator {
+    return this.logs().getByTestId('lws-log-line');
+  }
+
+  /** The scroller of the log view; `data-count` is the number of shown lines. */
+  logScroller(): Locator {
+    return this.logs().getByTestId('lws-log-lines');
+  }
+
+  /** The status line of the log view. */
+  logStatus(): Locator {
+    return this.logs().getByTestId('lws-logs-status');
+  }
+
+  /** Filters the log view. */
+  async searchLog(text: string): Promise<void> {
+    await this.logs().getByTestId('lws-logs-search').fill(text);
+  }
+
+  /** Downloads the kept log lines. */
+  async downloadLog(): Promise<Download> {
+    const download = this.page.waitForEvent('download');
+    await this.logs().getByTestId('lws-logs-download').click();
+    return download;
+  }
+}
