@@ -692,7 +692,7 @@ test.describe('sidebar deployments against the local cluster', () => {
         'host-oom'
       );
       const shot = test.info().outputPath('sidebar.png');
-      await deployments.sidebar.screenshot({ path: shot });
+      await deployments.content().screenshot({ path: shot });
       if (process.env.LWS_UPDATE_DOCS_IMAGES) {
         const docs = join(__dirname, '..', '..', 'docs', 'images');
         mkdirSync(docs, { recursive: true });

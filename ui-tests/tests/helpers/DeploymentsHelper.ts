@@ -13,6 +13,11 @@ export class DeploymentsHelper {
     return this.page.locator('#jp-lws-sidebar');
   }
 
+  /** The sidebar's content, as tall as what it shows (for screenshots). */
+  content(): Locator {
+    return this.sidebar.locator('.jp-lws-Sidebar-content');
+  }
+
   /** The list of deployments. */
   list(): Locator {
     return this.sidebar.getByTestId('lws-deployment-list');
