@@ -640,3 +640,43 @@ export function withTokenSecret(
 export function defaultTokenSecretName(name: string): string {
   return `${name}-hf-token`;
 }
+
+/** Issue ids that only say a required field is still empty. */
+const EMPTY_FIELD_ISSUES = new Set(['empty-model', 'invalid-name']);
+
+/**
+ * The issues to show while the user fills the form: everything, except that a required
+ * field left empty is not an error before the user has been to it (or tried to deploy),
+ * nor are the errors that only follow from that emptiness (a Service name derived from no
+ * name).
+ */
+export function visibleIssues(
+  issues: readonly IIssue[],
+  values: Pick<IFormValues, 'name' | 'model' | 'serviceName'>,
+  touched: ReadonlySet<string>,
+  showAll: boolean
+): IIssue[] {
+  if (showAll) {
+    return [...issues];
+  }
+  const pending = (field: 'name' | 'model') =>
+    values[field].trim() === '' && !touched.has(field);
+  return issues.filter(issue => {
+    if (
+      EMPTY_FIELD_ISSUES.has(issue.id) &&
+      (issue.field === 'name' || issue.field === 'model') &&
+      pending(issue.field)
+    ) {
+      return false;
+    }
+    // "-leader" is not a valid Service name: a consequence of the empty name.
+    if (
+      issue.id === 'invalid-service-name' &&
+      values.serviceName.trim() === '' &&
+      values.name.trim() === ''
+    ) {
+      return false;
+    }
+    return true;
+  });
+}

@@ -22,6 +22,7 @@ import {
   suggestName,
   switchProfile,
   updateValues,
+  visibleIssues,
   withTokenSecret
 } from '../formState';
 import { buildManifests } from '../manifests';
@@ -370,5 +371,35 @@ describe('withTokenSecret', () => {
       withTokenSecret({ ...spec, hfTokenSecret: 'hf' }, true).hfTokenSecret
     ).toBe('hf');
     expect(withTokenSecret(spec, false)).toBe(spec);
+  });
+});
+
+describe('visibleIssues', () => {
+  const fresh = initialValues(PCAI_GEN1);
+  const issues = validateSpec(specFromForm(fresh).spec);
+
+  it('does not greet a fresh form with errors for fields not visited yet', () => {
+    const ids = issues.map(issue => issue.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['empty-model', 'invalid-name'])
+    );
+    expect(visibleIssues(issues, fresh, new Set(), false)).toEqual([]);
+  });
+
+  it('shows them once the field was visited, or when deploying', () => {
+    const visited = visibleIssues(issues, fresh, new Set(['model']), false);
+    expect(visited.map(issue => issue.id)).toEqual(['empty-model']);
+    expect(visibleIssues(issues, fresh, new Set(), true)).toEqual(issues);
+  });
+
+  it('keeps every other error', () => {
+    const values = { ...fresh, name: 'Bad_Name', model: 'm/m' };
+    const shown = visibleIssues(
+      validateSpec(specFromForm(values).spec),
+      values,
+      new Set(),
+      false
+    );
+    expect(shown.map(issue => issue.id)).toContain('invalid-name');
   });
 });

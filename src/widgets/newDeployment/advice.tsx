@@ -12,6 +12,8 @@ import { fieldLabel, inputId } from './fieldLabels';
 /** Props of {@link AdvicePanel}. */
 export interface IAdvicePanelProps {
   advice: IAdvice;
+  /** The issues to show (the advice's, less the ones of fields not visited yet). */
+  issues: readonly IIssue[];
   model: string;
   settingsProblems: readonly string[];
   trans: TranslationBundle;
@@ -41,13 +43,21 @@ export function AdvicePanel(props: IAdvicePanelProps): JSX.Element {
           {problem}
         </p>
       ))}
-      {advice.issues.length === 0 ? (
-        <p className="jp-lws-Advice-ok" data-testid="lws-advice-ok">
-          {trans.__('No problems: the spec follows the guide’s rules.')}
-        </p>
+      {props.issues.length === 0 ? (
+        advice.errors > 0 ? (
+          <p className="jp-lws-Advice-detail">
+            {trans.__(
+              'Choose a model and a name: the advice follows as you fill in the form.'
+            )}
+          </p>
+        ) : (
+          <p className="jp-lws-Advice-ok" data-testid="lws-advice-ok">
+            {trans.__('No problems: the spec follows the guide’s rules.')}
+          </p>
+        )
       ) : (
         <ul className="jp-lws-Advice-issues" aria-label={trans.__('Issues')}>
-          {advice.issues.map(issue => (
+          {props.issues.map(issue => (
             <IssueItem
               key={`${issue.id}:${issue.field ?? ''}:${issue.message}`}
               issue={issue}

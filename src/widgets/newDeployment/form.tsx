@@ -36,16 +36,23 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
   const { model, trans } = props;
   const values = model.values;
   const resolved = model.advice.resolved;
-  const issues = model.advice.issues;
-  const [advancedOpen, setAdvancedOpen] = React.useState(
-    ADVANCED_FIELDS.some(field => issuesFor(issues, field, 'error').length > 0)
-  );
+  const issues = model.issues;
+  const [advancedOpen, setAdvancedOpen] = React.useState(false);
+  // Bring an outcome into view: the form is long and Deploy sits at its end.
+  const statusRef = React.useRef<HTMLDivElement>(null);
+  const applyState = model.applyState;
+  React.useEffect(() => {
+    if (applyState.phase !== 'idle' && applyState.phase !== 'running') {
+      statusRef.current?.scrollIntoView?.({ block: 'nearest' });
+    }
+  }, [applyState]);
   const set = (change: Partial<IFormValues>) => model.setValues(change);
   const field = (key: FormField) => ({
     id: inputId(key),
     'aria-invalid': issuesFor(issues, key, 'error').length > 0,
     'aria-describedby': `${inputId(key)}-messages`,
-    'data-testid': `lws-new-${key}`
+    'data-testid': `lws-new-${key}`,
+    onBlur: () => model.touch(key)
   });
   const text = (
     key: Exclude<
@@ -315,7 +322,13 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
             {row('port', text('port', String(defaults?.port ?? ''), 'number'))}
             {row(
               'distPort',
-              text('distPort', String(defaults?.distPort ?? ''), 'number')
+              text(
+                'distPort',
+                defaults?.distPort !== undefined
+                  ? String(defaults.distPort)
+                  : trans.__('not used'),
+                'number'
+              )
             )}
           </div>
           {row(
@@ -440,15 +453,17 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
           </Button>
           <DeployBlocker
             blocker={model.deployBlocker}
-            errors={model.advice.errors}
+            errors={issues.filter(issue => issue.severity === 'error').length}
             trans={trans}
           />
         </div>
-        <ApplyStatus
-          state={model.applyState}
-          trans={trans}
-          actions={props.actions}
-        />
+        <div ref={statusRef}>
+          <ApplyStatus
+            state={model.applyState}
+            trans={trans}
+            actions={props.actions}
+          />
+        </div>
       </footer>
     </form>
   );
@@ -511,6 +526,7 @@ function Checkbox(props: {
   onChange: (checked: boolean) => void;
   'data-testid'?: string;
   'aria-describedby'?: string;
+  onBlur?: () => void;
 }): JSX.Element {
   return (
     <span className="jp-lws-NewDeployment-checkbox">
@@ -519,6 +535,7 @@ function Checkbox(props: {
         id={props.id}
         data-testid={props['data-testid']}
         aria-describedby={props['aria-describedby']}
+        onBlur={props.onBlur}
         checked={props.checked}
         onChange={event => props.onChange(event.currentTarget.checked)}
       />

@@ -24,6 +24,7 @@ import {
   specFromForm,
   switchProfile,
   updateValues,
+  visibleIssues,
   withTokenSecret
 } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
@@ -147,6 +148,27 @@ export class NewDeploymentModel implements IDisposable {
     return this._advice;
   }
 
+  /**
+   * The issues to show now: all of the advice's, except that required fields the user has
+   * not been to yet do not count as errors until Deploy is tried.
+   */
+  get issues(): IIssue[] {
+    return visibleIssues(
+      this._advice.issues,
+      this._values,
+      this._touched,
+      this._showAll
+    );
+  }
+
+  /** Marks an input as visited (its errors show from now on). */
+  touch(field: string): void {
+    if (!this._touched.has(field)) {
+      this._touched.add(field);
+      this._changed.emit();
+    }
+  }
+
   /** The spec as YAML, as the preview shows it when it follows the form. */
   get specYaml(): string {
     return this._specYaml;
@@ -225,7 +247,7 @@ export class NewDeploymentModel implements IDisposable {
     if (this._yamlEdit) {
       return 'yaml-edit';
     }
-    if (!this._advice.canDeploy) {
+    if (this.issues.some(issue => issue.severity === 'error')) {
       return 'errors';
     }
     return null;
@@ -237,6 +259,9 @@ export class NewDeploymentModel implements IDisposable {
 
   /** Changes form values (from an input). */
   setValues(change: Partial<IFormValues>): void {
+    for (const key of Object.keys(change)) {
+      this._touched.add(key);
+    }
     this._setValues(updateValues(this._values, change));
   }
 
@@ -272,6 +297,8 @@ export class NewDeploymentModel implements IDisposable {
       })
     );
     this._applyState = { phase: 'idle' };
+    this._touched.clear();
+    this._showAll = false;
     this._changed.emit();
   }
 
@@ -367,6 +394,12 @@ export class NewDeploymentModel implements IDisposable {
     confirmReplace: (existing: IExistingObject[]) => Promise<boolean>
   ): Promise<void> {
     if (this.deployBlocker) {
+      return;
+    }
+    if (!this._advice.canDeploy) {
+      // Errors of fields not visited yet: show them instead of deploying.
+      this._showAll = true;
+      this._changed.emit();
       return;
     }
     const spec = this._spec;
@@ -553,6 +586,8 @@ export class NewDeploymentModel implements IDisposable {
   private _yamlEdit: IYamlEdit | null = null;
   private _editedInYaml = false;
   private _applyState: ApplyState = { phase: 'idle' };
+  private _touched = new Set<string>();
+  private _showAll = false;
   private _context: IClusterContext | null = null;
   private _contextError: string | null = null;
   private _previewTimer: ReturnType<typeof setTimeout> | undefined;

@@ -12,7 +12,7 @@ import {
 } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
-import { BoxPanel, SplitPanel } from '@lumino/widgets';
+import { Panel, SplitPanel } from '@lumino/widgets';
 import React from 'react';
 
 import { lwsIcon } from '../../icons';
@@ -55,7 +55,8 @@ export class NewDeploymentPanel extends SplitPanel {
     this._form = new FormView(options, this._actions(), () => this._deploy());
     this._form.addClass('jp-lws-NewDeployment-formView');
 
-    const right = new BoxPanel({ direction: 'top-to-bottom', spacing: 0 });
+    // A CSS flex column (style/base.css): the advice takes the height it needs, up to half.
+    const right = new Panel();
     right.addClass('jp-lws-NewDeployment-side');
     const advice = new AdviceView(
       this.model,
@@ -71,8 +72,6 @@ export class NewDeploymentPanel extends SplitPanel {
     });
     right.addWidget(advice);
     right.addWidget(this.preview);
-    BoxPanel.setStretch(advice, 0);
-    BoxPanel.setStretch(this.preview, 1);
 
     this.addWidget(this._form);
     this.addWidget(right);
@@ -184,8 +183,24 @@ export class NewDeploymentPanel extends SplitPanel {
 
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
-    if (!this.node.contains(document.activeElement)) {
-      this.node.querySelector<HTMLElement>('#jp-lws-new-model')?.focus();
+    this._focusModel(10);
+  }
+
+  /** Focuses the model input; React may render it a few frames after activation. */
+  private _focusModel(attempts: number): void {
+    // MainAreaWidget focuses the panel's own node first; keep a focus inside it.
+    const active = document.activeElement;
+    if (
+      this.isDisposed ||
+      (active !== this.node && this.node.contains(active))
+    ) {
+      return;
+    }
+    const input = this.node.querySelector<HTMLElement>('#jp-lws-new-model');
+    if (input) {
+      input.focus();
+    } else if (attempts > 0) {
+      requestAnimationFrame(() => this._focusModel(attempts - 1));
     }
   }
 
@@ -286,6 +301,7 @@ class AdviceView extends ReactWidget {
         {() => (
           <AdvicePanel
             advice={this._model.advice}
+            issues={this._model.issues}
             model={this._model.values.model}
             settingsProblems={this._model.settingsProblems}
             trans={this._trans}

@@ -2,7 +2,7 @@ import type { IEditorServices } from '@jupyterlab/codeeditor';
 import { CodeEditor, CodeEditorWrapper } from '@jupyterlab/codeeditor';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import { BoxLayout, Widget } from '@lumino/widgets';
+import { PanelLayout, Widget } from '@lumino/widgets';
 import React from 'react';
 
 import type { NewDeploymentModel } from './model';
@@ -27,7 +27,9 @@ export class YamlPreview extends Widget {
     this.addClass('jp-lws-YamlPreview');
     this._model = options.model;
     this._trans = options.trans;
-    const layout = new BoxLayout({ direction: 'top-to-bottom', spacing: 0 });
+    // A CSS flex column (style/base.css): the header takes the height its content needs,
+    // which a Lumino BoxLayout cannot know for a React widget.
+    const layout = new PanelLayout();
     this.layout = layout;
 
     this._header = new PreviewHeaderWidget(this._model, this._trans, tab =>
@@ -35,7 +37,6 @@ export class YamlPreview extends Widget {
     );
     this._header.addClass('jp-lws-YamlPreview-header');
     layout.addWidget(this._header);
-    BoxLayout.setStretch(this._header, 0);
 
     this._specEditor = createEditor(options.editorServices, false);
     this._specEditor.addClass('jp-lws-YamlPreview-spec');
@@ -53,7 +54,6 @@ export class YamlPreview extends Widget {
     );
     for (const editor of [this._specEditor, this._manifestsEditor]) {
       layout.addWidget(editor);
-      BoxLayout.setStretch(editor, 1);
     }
     this._manifestsEditor.hide();
 
@@ -248,7 +248,11 @@ function PreviewHeader(props: {
             {edit.issues.map(issue => (
               <li key={`${issue.id}:${issue.message}`} data-issue={issue.id}>
                 {issue.id === 'yaml-syntax'
-                  ? trans.__('YAML syntax: %1', issue.message)
+                  ? trans.__(
+                      'YAML syntax: %1',
+                      // The parser repeats the position at the end of its message.
+                      issue.message.replace(/ at line \d+, column \d+:?$/, '')
+                    )
                   : issue.message}
               </li>
             ))}

@@ -97,12 +97,24 @@ const tick = () => new Promise(resolve => setTimeout(resolve, 5));
 
 describe('NewDeploymentModel', () => {
   it('starts from the profile and cannot deploy without a model and a context', async () => {
-    const { model } = setup();
+    const { model, target } = setup();
     expect(model.values.gpusPerNode).toBe('8');
     expect(model.deployBlocker).toBe('no-context');
     await model.loadContext();
+    // A fresh form shows no errors for fields not filled in yet...
+    expect(model.issues).toEqual([]);
+    expect(model.deployBlocker).toBeNull();
+    // ...until Deploy is tried: then they show, and nothing is sent.
+    await model.deploy(async () => true);
+    expect(model.issues.map(issue => issue.id)).toContain('empty-model');
     expect(model.deployBlocker).toBe('errors');
-    expect(model.advice.issues.map(issue => issue.id)).toContain('empty-model');
+    expect(target.calls).toEqual([]);
+  });
+
+  it('shows a field’s errors once the user has been to it', async () => {
+    const { model } = setup();
+    model.touch('model');
+    expect(model.issues.map(issue => issue.id)).toEqual(['empty-model']);
   });
 
   it('advises on the guide’s 70B example and renders its preview', async () => {
