@@ -12,6 +12,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { NamespaceModel } from './api/namespaceModel';
 import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
+import { newDeploymentPlugin } from './newDeploymentPlugin';
 import { logsOpener } from './widgets/deployments/openLogs';
 import { LwsSidebar } from './widgets/sidebar';
 
@@ -45,7 +46,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const sidebar = new LwsSidebar(model, trans, {
       openLogs: args =>
-        void app.commands.execute(CommandIDs.openLogs, { ...args })
+        void app.commands.execute(CommandIDs.openLogs, { ...args }),
+      newDeployment: () => void app.commands.execute(CommandIDs.newDeployment)
     });
     sidebar.id = 'jp-lws-sidebar';
     sidebar.title.icon = lwsIcon;
@@ -109,4 +111,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, newDeploymentPlugin];

@@ -1,5 +1,10 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import {
+  addIcon,
+  ReactWidget,
+  ToolbarButtonComponent,
+  UseSignal
+} from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import React from 'react';
 
@@ -14,6 +19,8 @@ import type { IOpenLogsArgs } from './deployments/openLogs';
 export interface ILwsSidebarOptions {
   /** Shows a pod's log (the plugin's open-logs command). */
   openLogs?: (args: IOpenLogsArgs) => void;
+  /** Opens the new-deployment form (the "+" in the header). */
+  newDeployment?: () => void;
 }
 
 /**
@@ -34,6 +41,7 @@ export class LwsSidebar extends ReactWidget {
     this.deployments = new DeploymentsModel(model);
     this.actions = new DeploymentActions(this.deployments, _trans);
     this._openLogs = options.openLogs ?? (() => undefined);
+    this._newDeployment = options.newDeployment ?? null;
   }
 
   /** The deployment list's view model (live overviews, selection, diagnosis). */
@@ -63,6 +71,15 @@ export class LwsSidebar extends ReactWidget {
           <div className="jp-lws-Sidebar-content">
             <header className="jp-lws-Sidebar-header">
               <h2>{this._trans.__('Multi-node serving')}</h2>
+              {this._newDeployment && (
+                <ToolbarButtonComponent
+                  className="jp-lws-Sidebar-new"
+                  icon={addIcon}
+                  tooltip={this._trans.__('New multi-node deployment')}
+                  dataset={{ testid: 'lws-sidebar-new-deployment' }}
+                  onClick={this._newDeployment}
+                />
+              )}
             </header>
             {
               // A deployment's detail takes the whole panel; the context is one click back.
@@ -89,4 +106,5 @@ export class LwsSidebar extends ReactWidget {
   }
 
   private _openLogs: (args: IOpenLogsArgs) => void;
+  private _newDeployment: (() => void) | null;
 }
