@@ -5,6 +5,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import { DeploymentsHelper } from './DeploymentsHelper';
+import { NewDeploymentHelper } from './NewDeploymentHelper';
 
 export class LwsHelper {
   constructor(readonly page: IJupyterLabPageFixture) {}
@@ -40,6 +41,11 @@ export class LwsHelper {
   /** The list of missing rights with the admin commands. */
   missingRights(): Locator {
     return this.sidebar.getByTestId('lws-missing-rights');
+  }
+
+  /** The new-deployment panel (its selectors live in NewDeploymentHelper). */
+  newDeployment(): NewDeploymentHelper {
+    return new NewDeploymentHelper(this.page);
   }
 
   /** The sidebar's deployments, detail and log view (selectors in DeploymentsHelper). */
