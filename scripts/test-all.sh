@@ -30,7 +30,8 @@ step "server extension (pytest, real API server)"
 python3 -m pytest -q jupyterlab_lws
 
 step "UI (Galata, Chromium, real cluster)"
-(cd ui-tests && CI=${CI:-true} npx playwright test)
+(cd ui-tests && CI=${CI:-true} npx playwright test \
+  && CI=${CI:-true} npx playwright test -c playwright.restricted.config.js)
 
 step "all tests passed"
 bash scripts/cluster/cluster.sh status
