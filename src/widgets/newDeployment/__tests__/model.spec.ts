@@ -14,7 +14,9 @@ import type {
 } from '../../../api/apply';
 import type { IClusterContext } from '../../../api/context';
 import { LwsApiError } from '../../../api/request';
+import { buildManifests } from '../../../model/manifests';
 import { resolveSettings } from '../../../model/profileSettings';
+import { parseSpec } from '../../../model/specYaml';
 import type { IDeploymentCluster } from '../model';
 import { DRAFT_KEY, NewDeploymentModel } from '../model';
 
@@ -204,6 +206,20 @@ describe('NewDeploymentModel', () => {
     ]) {
       expect(text).not.toContain(TOKEN);
     }
+  });
+
+  it('copies a spec that renders the same manifests outside JupyterLab', async () => {
+    const { model } = setup();
+    fillGuide70b(model);
+    const { spec, issues } = parseSpec(model.renderSpecYaml);
+    expect(issues).toEqual([]);
+    expect(model.renderSpecYaml).toMatch(
+      /^# Render the manifests with: npx jupyterlab-lws render llama-70b\.yaml$/m
+    );
+    // The CLI's default profile is Gen1, as is the form's here.
+    expect(buildManifests(spec!)).toEqual(
+      buildManifests(model.spec, { profile: model.profile })
+    );
   });
 
   it('saves a draft and restores it in a new panel', async () => {
