@@ -31,17 +31,22 @@ const MAX_FAILED_PODS = 3;
  * #### Notes
  * Browsers open at most six HTTP/1.1 connections to the Jupyter server, and every followed
  * log holds one for as long as it runs (the watches hold three more). So only `maxFollow`
- * loading leaders are followed at once, the focused deployment first; failed pods are read
- * once, and again only when their container restarts.
+ * loading leaders are followed at once, the focused deployment first, and none of a
+ * deployment whose log a view already follows (`viewed`); failed pods are read once, and
+ * again only when their container restarts.
  */
 export function logTargets(
   overviews: readonly IDeploymentOverview[],
   focus: string | null,
-  maxFollow = 1
+  maxFollow = 1,
+  viewed: ReadonlySet<string> = new Set()
 ): ILogTarget[] {
   const targets: ILogTarget[] = [];
   const loading = overviews
-    .filter(overview => overview.status.state === 'Loading')
+    .filter(
+      overview =>
+        overview.status.state === 'Loading' && !viewed.has(overview.name)
+    )
     .sort(
       (a, b) =>
         Number(b.name === focus) - Number(a.name === focus) ||

@@ -71,6 +71,16 @@ export class LogTail {
     return this.lines().join('\n');
   }
 
+  /** The newest `count` kept lines as one text. */
+  tailText(count: number): string {
+    const result: string[] = [];
+    const from = Math.max(this.firstSeq, this._end - Math.max(0, count));
+    for (let seq = from; seq < this._end; seq++) {
+      result.push(this._ring[seq % this._capacity]);
+    }
+    return result.join('\n');
+  }
+
   /** Forgets every line (sequence numbers keep counting). */
   clear(): void {
     this._size = 0;

@@ -49,42 +49,59 @@ export function ncclDebugLevel(lws: ILeaderWorkerSet): string | null {
   return null;
 }
 
+/** One operation of a JSON Patch (RFC 6902). */
+export interface IJsonPatchOperation {
+  op: 'test' | 'remove' | 'replace' | 'add';
+  path: string;
+  value?: unknown;
+}
+
 /**
- * The merge patch that removes NCCL_DEBUG from the leader and worker templates, or null when
+ * The JSON Patch that removes NCCL_DEBUG from the leader and worker templates, or null when
  * they do not set it.
  *
  * #### Notes
- * A JSON merge patch replaces lists whole (LeaderWorkerSets are custom resources: no
- * strategic merge), so the patch carries the templates' full container lists without the
- * variable, and `metadata.resourceVersion` so the API server refuses it (409) if someone
- * changed the LWS since we read it. The spec annotation is updated too, so the deployment
- * reads back without NCCL debug. Changing the templates rolls every group.
+ * Each removal is preceded by a `test` that the entry is still NCCL_DEBUG, so the API server
+ * refuses the whole patch (422) if someone changed the templates since we read them, while
+ * the controller's status updates do not get in the way (a merge patch would have to replace
+ * the container lists whole, LeaderWorkerSets being custom resources, and guard them with a
+ * resourceVersion that every status update changes). The spec annotation is updated too, so
+ * the deployment reads back without NCCL debug. Changing the templates rolls every group.
  */
-export function ncclDebugOffPatch(lws: ILeaderWorkerSet): object | null {
-  if (ncclDebugLevel(lws) === null) {
+export function ncclDebugOffPatch(
+  lws: ILeaderWorkerSet
+): IJsonPatchOperation[] | null {
+  const operations: IJsonPatchOperation[] = [];
+  const template = lws.spec?.leaderWorkerTemplate;
+  for (const role of ['leaderTemplate', 'workerTemplate'] as const) {
+    (template?.[role]?.spec?.containers ?? []).forEach((container, index) => {
+      const env = container.env ?? [];
+      // From the end, so each removal leaves the indexes of the next ones as they were.
+      for (let at = env.length - 1; at >= 0; at--) {
+        if (env[at].name === NCCL_DEBUG) {
+          const path = `/spec/leaderWorkerTemplate/${role}/spec/containers/${index}/env/${at}`;
+          operations.push(
+            { op: 'test', path: `${path}/name`, value: NCCL_DEBUG },
+            { op: 'remove', path }
+          );
+        }
+      }
+    });
+  }
+  if (operations.length === 0) {
     return null;
   }
-  const template = lws.spec.leaderWorkerTemplate;
-  const leaderWorkerTemplate: Record<string, unknown> = {
-    workerTemplate: {
-      spec: { containers: withoutNcclDebug(template.workerTemplate) }
-    }
-  };
-  if (template.leaderTemplate) {
-    leaderWorkerTemplate.leaderTemplate = {
-      spec: { containers: withoutNcclDebug(template.leaderTemplate) }
-    };
-  }
-  const metadata: Record<string, unknown> = {
-    resourceVersion: lws.metadata?.resourceVersion
-  };
   const annotation = lws.metadata?.annotations?.[SPEC_ANNOTATION];
   const spec = annotation ? parseObject(annotation) : null;
-  if (spec && 'ncclDebug' in spec) {
+  if (annotation && spec && 'ncclDebug' in spec) {
     delete spec.ncclDebug;
-    metadata.annotations = { [SPEC_ANNOTATION]: JSON.stringify(spec) };
+    const path = `/metadata/annotations/${pointerSegment(SPEC_ANNOTATION)}`;
+    operations.push(
+      { op: 'test', path, value: annotation },
+      { op: 'replace', path, value: JSON.stringify(spec) }
+    );
   }
-  return { metadata, spec: { leaderWorkerTemplate } };
+  return operations;
 }
 
 /** The pods of one group, leader first. */
@@ -199,15 +216,9 @@ function templates(lws: ILeaderWorkerSet): V1PodTemplateSpec[] {
   );
 }
 
-function withoutNcclDebug(template: V1PodTemplateSpec): V1Container[] {
-  return (template.spec?.containers ?? []).map(container =>
-    container.env
-      ? {
-          ...container,
-          env: container.env.filter(env => env.name !== NCCL_DEBUG)
-        }
-      : container
-  );
+// JSON Pointer (RFC 6901): "~" and "/" inside a key are escaped.
+function pointerSegment(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function secretsOf(container: V1Container): string[] {

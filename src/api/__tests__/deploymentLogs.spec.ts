@@ -46,6 +46,14 @@ describe('logTargets', () => {
     expect(logTargets(all, null).map(t => t.deployment)).toEqual(['a']);
     expect(logTargets(all, 'c').map(t => t.deployment)).toEqual(['c']);
     expect(logTargets(all, 'c', 2).map(t => t.deployment)).toEqual(['c', 'a']);
+    expect(logTargets(all, null, 0)).toEqual([]);
+  });
+
+  it('leaves out a deployment whose log a view already follows', () => {
+    const all = [loading('a'), loading('b')];
+    expect(
+      logTargets(all, 'a', 1, new Set(['a'])).map(t => t.deployment)
+    ).toEqual(['b']);
   });
 
   it('reads the tail of crashed pods once, again after each restart, and never a ready one', () => {

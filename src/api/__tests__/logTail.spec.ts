@@ -29,6 +29,14 @@ describe('LogTail', () => {
     expect(tail.at(tail.endSeq - 1)).toBe('line 999999');
   });
 
+  it('gives the newest lines as text for diagnosis', () => {
+    const tail = new LogTail(4);
+    tail.push(['a', 'b', 'c', 'd', 'e']);
+    expect(tail.tailText(2)).toBe('d\ne');
+    expect(tail.tailText(10)).toBe('b\nc\nd\ne');
+    expect(tail.tailText(0)).toBe('');
+  });
+
   it('forgets its lines on clear but keeps counting', () => {
     const tail = new LogTail(5);
     tail.push(['a', 'b']);

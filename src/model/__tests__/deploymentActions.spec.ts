@@ -3,6 +3,7 @@
  */
 // (`yaml` resolves to its CommonJS build under Node's export conditions.)
 
+import type { IJsonPatchOperation } from '../deploymentActions';
 import {
   deletionPlan,
   groupRestartTarget,
@@ -19,20 +20,28 @@ import {
   managedDeployment
 } from './deploymentObjects';
 
-/** Applies a JSON merge patch (RFC 7386), as the API server does. */
-function mergePatch(target: any, patch: any): any {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
-    return patch;
-  }
-  const result =
-    target && typeof target === 'object' && !Array.isArray(target)
-      ? { ...target }
-      : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) {
-      delete result[key];
+/** Applies a JSON Patch (RFC 6902) as the API server does: all or nothing. */
+function applyPatch(target: any, operations: IJsonPatchOperation[]): any {
+  const result = JSON.parse(JSON.stringify(target));
+  for (const { op, path, value } of operations) {
+    const keys = path
+      .split('/')
+      .slice(1)
+      .map(key => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    const parent = keys.reduce((node, key) => node[key], result);
+    if (op === 'test') {
+      if (JSON.stringify(parent[last]) !== JSON.stringify(value)) {
+        throw new Error(`test failed at ${path}`);
+      }
+    } else if (op === 'remove') {
+      if (Array.isArray(parent)) {
+        parent.splice(Number(last), 1);
+      } else {
+        delete parent[last];
+      }
     } else {
-      result[key] = mergePatch(result[key], value);
+      parent[last] = value;
     }
   }
   return result;
@@ -60,7 +69,7 @@ describe('NCCL debug off', () => {
 
   it('removes NCCL_DEBUG from both templates and keeps every other variable and field', () => {
     const { lws } = managedDeployment({ env: { VLLM_LOGGING_LEVEL: 'DEBUG' } });
-    const patched = mergePatch(lws, ncclDebugOffPatch(lws));
+    const patched = applyPatch(lws, ncclDebugOffPatch(lws)!);
     const template = patched.spec.leaderWorkerTemplate;
     for (const role of ['leaderTemplate', 'workerTemplate']) {
       const before = (lws.spec.leaderWorkerTemplate as any)[role].spec;
@@ -79,11 +88,33 @@ describe('NCCL debug off', () => {
     expect(template.size).toBe(2);
   });
 
-  it('guards the patch with the resourceVersion it was built from', () => {
+  it('tests every entry it removes, so a changed template makes it fail instead of removing the wrong variable', () => {
+    const { lws } = managedDeployment({ env: { A: '1' } });
+    const patch = ncclDebugOffPatch(lws)!;
+    const moved = JSON.parse(JSON.stringify(lws));
+    // Someone removed HF_HOME meanwhile: the indexes shift under the patch.
+    for (const role of ['leaderTemplate', 'workerTemplate']) {
+      const container =
+        moved.spec.leaderWorkerTemplate[role].spec.containers[0];
+      container.env = container.env.filter(
+        (env: any) => env.name !== 'HF_HOME'
+      );
+    }
+    expect(() => applyPatch(moved, patch)).toThrow(/test failed/);
+    expect(
+      ncclDebugLevel(applyPatch(moved, ncclDebugOffPatch(moved)!))
+    ).toBeNull();
+  });
+
+  it('removes every NCCL_DEBUG entry of every container', () => {
     const { lws } = managedDeployment();
-    expect((ncclDebugOffPatch(lws) as any).metadata.resourceVersion).toBe(
-      '1000'
-    );
+    const container =
+      lws.spec.leaderWorkerTemplate.workerTemplate.spec!.containers[0];
+    container.env = [
+      { name: 'NCCL_DEBUG', value: 'WARN' },
+      ...(container.env ?? [])
+    ];
+    expect(ncclDebugLevel(applyPatch(lws, ncclDebugOffPatch(lws)!))).toBeNull();
   });
 
   it('drops ncclDebug from the spec annotation so the deployment reads back without it', () => {
@@ -91,7 +122,7 @@ describe('NCCL debug off', () => {
     expect(
       JSON.parse(lws.metadata.annotations![SPEC_ANNOTATION]).ncclDebug
     ).toBe('INFO');
-    const patched = mergePatch(lws, ncclDebugOffPatch(lws));
+    const patched = applyPatch(lws, ncclDebugOffPatch(lws)!);
     const spec = JSON.parse(patched.metadata.annotations[SPEC_ANNOTATION]);
     expect(spec.ncclDebug).toBeUndefined();
     expect(spec.model).toBe('meta-llama/Llama-3.3-70B-Instruct');
@@ -99,9 +130,11 @@ describe('NCCL debug off', () => {
 
   it("works on the guide's hand-written LWS, which has no spec annotation", () => {
     const { lws } = guideDeployment();
-    const patch: any = ncclDebugOffPatch(lws);
-    expect(patch.metadata.annotations).toBeUndefined();
-    expect(ncclDebugLevel(mergePatch(lws, patch))).toBeNull();
+    const patch = ncclDebugOffPatch(lws)!;
+    expect(
+      patch.some(operation => operation.path.startsWith('/metadata'))
+    ).toBe(false);
+    expect(ncclDebugLevel(applyPatch(lws, patch))).toBeNull();
   });
 
   it('is null when there is nothing to remove', () => {

@@ -26,6 +26,19 @@ import type { LoadingProgress } from '../../model/status';
 const CLOCK_MS = 15_000;
 
 /**
+ * Followed logs the sidebar may hold at once, log views and loading-progress reads together:
+ * with the three watches that leaves one of the browser's six connections per server (HTTP/1.1)
+ * to JupyterLab's own requests.
+ */
+const FOLLOW_BUDGET = 2;
+
+/** Lines of an open log view that diagnosis reads (the newest). */
+const VIEWER_EVIDENCE_LINES = 2000;
+
+/** Diagnosis of a followed log is brought up to date at most this often. */
+const VIEWER_DIAGNOSIS_MS = 1000;
+
+/**
  * The deployment list's view model: overviews of the namespace's LeaderWorkerSets derived
  * from the live watches, the selection, background log reads for loading progress and
  * diagnosis, and endpoint checks. Components render it; they fetch nothing themselves.
@@ -118,7 +131,9 @@ export class DeploymentsModel implements IDisposable {
     }
     const logs = [
       this._logs?.text(name) ?? '',
-      ...[...(this._viewers.get(name) ?? [])].map(stream => stream.tail.text())
+      ...[...(this._viewers.get(name) ?? [])].map(stream =>
+        stream.tail.tailText(VIEWER_EVIDENCE_LINES)
+      )
     ]
       .filter(text => text !== '')
       .join('\n');
@@ -195,7 +210,12 @@ export class DeploymentsModel implements IDisposable {
     const streams = this._viewers.get(name) ?? new Set<LogStream>();
     streams.add(stream);
     this._viewers.set(name, streams);
-    const onChange = () => this._invalidate(name);
+    const onChange = () => {
+      this._invalidateLater(name);
+      if (this._activeViewers() !== this._followedByViewers) {
+        this._updateLogTargets();
+      }
+    };
     stream.changed.connect(onChange);
     let disposed = false;
     return {
@@ -210,6 +230,7 @@ export class DeploymentsModel implements IDisposable {
         stream.changed.disconnect(onChange);
         streams.delete(stream);
         this._invalidate(name);
+        this._updateLogTargets();
       }
     };
   }
@@ -275,13 +296,60 @@ export class DeploymentsModel implements IDisposable {
         this._answers.delete(name);
       }
     }
-    this._logs?.update(logTargets(this._overviews, this._selected));
+    this._updateLogTargets();
     if (this._overviews.length > 0) {
       this._startClock();
     } else {
       this._stopClock();
     }
     this._changed.emit();
+  }
+
+  // Followed logs share the connection budget with the background reads.
+  private _updateLogTargets(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._followedByViewers = this._activeViewers();
+    const viewed = new Set(
+      [...this._viewers]
+        .filter(([, streams]) => streams.size > 0)
+        .map(([name]) => name)
+    );
+    this._logs?.update(
+      logTargets(
+        this._overviews,
+        this._selected,
+        Math.max(0, FOLLOW_BUDGET - this._followedByViewers),
+        viewed
+      )
+    );
+  }
+
+  private _activeViewers(): number {
+    let active = 0;
+    for (const streams of this._viewers.values()) {
+      for (const stream of streams) {
+        if (stream.state === 'connecting' || stream.state === 'streaming') {
+          active += 1;
+        }
+      }
+    }
+    return active;
+  }
+
+  // A followed log changes many times a second; its diagnosis need not.
+  private _invalidateLater(name: string): void {
+    if (this._pendingDiagnosis.has(name)) {
+      return;
+    }
+    this._pendingDiagnosis.add(name);
+    setTimeout(() => {
+      this._pendingDiagnosis.delete(name);
+      if (!this._disposed) {
+        this._invalidate(name);
+      }
+    }, VIEWER_DIAGNOSIS_MS);
   }
 
   private _invalidate(name: string): void {
@@ -316,6 +384,8 @@ export class DeploymentsModel implements IDisposable {
     { answer: IEndpointAnswer | null; checking: boolean }
   >();
   private _clock: ReturnType<typeof setInterval> | null = null;
+  private _followedByViewers = 0;
+  private _pendingDiagnosis = new Set<string>();
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }

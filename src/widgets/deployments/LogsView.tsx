@@ -40,8 +40,8 @@ export interface ILogsViewOptions {
  *
  * #### Notes
  * The view owns exactly one {@link LogStream} at a time (closing the tab or choosing another
- * pod cancels its request). When the pod's container restarts or LWS recreates the pod under
- * the same name, the ended stream is started again.
+ * pod cancels its request; a hidden tab pauses it). When the pod's container restarts or LWS
+ * recreates the pod under the same name, the ended stream is started again.
  */
 export class LogsView extends ReactWidget {
   constructor(options: ILogsViewOptions) {
@@ -87,6 +87,20 @@ export class LogsView extends ReactWidget {
     this._stream?.dispose();
     this._stream = null;
     super.dispose();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    // A log nobody sees holds no connection (the browser has six per server); showing the
+    // tab again reads the tail afresh.
+    this._stream?.stop();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (this._stream?.state === 'stopped') {
+      this._connect();
+    }
   }
 
   protected onActivateRequest(msg: Message): void {
@@ -253,7 +267,12 @@ export class LogsView extends ReactWidget {
     const { model, deployment } = this._options;
     const key = podKey(model, deployment, this._pod);
     const state = this._stream?.state;
-    if (key !== this._podKey && key !== '' && state !== 'streaming') {
+    if (
+      key !== this._podKey &&
+      key !== '' &&
+      state !== 'streaming' &&
+      this.isVisible
+    ) {
       // A new container (restart) or a new pod with the same name (group recreated).
       this._connect();
     }

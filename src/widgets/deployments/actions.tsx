@@ -11,6 +11,7 @@ import { Signal } from '@lumino/signaling';
 import React from 'react';
 
 import { can } from '../../api/context';
+import { jsonPatch } from '../../api/jsonPatch';
 import { LwsApiError } from '../../api/request';
 import { Resources } from '../../api/resources';
 import {
@@ -271,10 +272,8 @@ export class DeploymentActions {
         what: trans.__('the deployment %1', name)
       },
       async client => {
-        // The patch replaces the container lists and is guarded by the resourceVersion it
-        // was built from. The controller's status updates change that version too, so a
-        // conflict is retried from a fresh read: the patch is rebuilt from it and never
-        // undoes someone else's change of the templates.
+        // The patch tests each entry it removes; if the templates changed since they were
+        // read (422), it is rebuilt once from a fresh read.
         let current = this.model.lws(name) ?? lws;
         for (let attempt = 0; ; attempt++) {
           const patch = ncclDebugOffPatch(current);
@@ -282,12 +281,12 @@ export class DeploymentActions {
             return trans.__('NCCL debug logging is already off for %1.', name);
           }
           try {
-            await client.patch(Resources.leaderWorkerSets, name, patch);
+            await jsonPatch(client, Resources.leaderWorkerSets, name, patch);
             break;
           } catch (error) {
             if (
-              !(error instanceof LwsApiError && error.status === 409) ||
-              attempt >= 2
+              !(error instanceof LwsApiError && error.status === 422) ||
+              attempt >= 1
             ) {
               throw error;
             }

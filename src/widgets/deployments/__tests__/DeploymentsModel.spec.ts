@@ -33,6 +33,12 @@ class FakeNamespace {
   loaded = true;
   servicesRefreshed = 0;
   logRequests: string[] = [];
+  open = new Set<AbortSignal>();
+
+  /** Log requests open now (followed logs hold a connection each). */
+  openLogs(): number {
+    return this.open.size;
+  }
   client = {
     logLines: async function* (
       this: FakeNamespace,
@@ -41,10 +47,15 @@ class FakeNamespace {
       signal: AbortSignal
     ): AsyncGenerator<string> {
       this.logRequests.push(pod);
-      yield 'Loading safetensors checkpoint shards:  50% Completed | 15/30 [00:20<00:20,  1.4s/it]';
-      await new Promise<void>(resolve =>
-        signal.addEventListener('abort', () => resolve())
-      );
+      this.open.add(signal);
+      try {
+        yield 'Loading safetensors checkpoint shards:  50% Completed | 15/30 [00:20<00:20,  1.4s/it]';
+        await new Promise<void>(resolve =>
+          signal.addEventListener('abort', () => resolve())
+        );
+      } finally {
+        this.open.delete(signal);
+      }
     }.bind(this)
   };
 
@@ -177,5 +188,52 @@ describe('DeploymentsModel', () => {
     expect(model.departed).toBe('llama');
     model.selected = null;
     expect(model.departed).toBe('llama');
+  });
+});
+
+describe('DeploymentsModel connection budget', () => {
+  it('follows at most two logs at once, log views first, background progress reads after', async () => {
+    const namespace = new FakeNamespace();
+    const model = new DeploymentsModel(namespace as unknown as NamespaceModel);
+    const loadingPods = (name: string) => [
+      lwsPod(name, 0, 0, { ready: false }),
+      lwsPod(name, 0, 1, { ready: true })
+    ];
+    namespace.set({
+      leaderWorkerSets: ['a', 'b', 'c'].map(
+        name => managedDeployment({ name }).lws
+      ),
+      pods: [...loadingPods('a'), ...loadingPods('b'), ...loadingPods('c')]
+    });
+    await waitFor(() => namespace.openLogs() === 2);
+    expect(namespace.logRequests).toEqual(['a-0', 'b-0']);
+
+    const { LogStream } = await import('../../../api/logStream');
+    const view = (pod: string) => {
+      const stream = new LogStream({
+        source: namespace.client,
+        pod,
+        tailLines: 10
+      });
+      const registration = model.addLogViewer('z', stream);
+      stream.start();
+      return { stream, registration };
+    };
+    const first = view('z-0');
+    await waitFor(() => namespace.logRequests.length === 3);
+    await waitFor(() => namespace.openLogs() === 2);
+    const second = view('z-0-1');
+    await waitFor(() => namespace.logRequests.length === 4);
+    await waitFor(() => namespace.openLogs() === 2);
+    expect(model.progress('a')).toBeNull();
+
+    for (const { stream, registration } of [first, second]) {
+      registration.dispose();
+      stream.dispose();
+    }
+    await waitFor(() => namespace.openLogs() === 2);
+    await waitFor(() => model.progress('a') !== null);
+    model.dispose();
+    await waitFor(() => namespace.openLogs() === 0);
   });
 });
