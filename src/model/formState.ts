@@ -19,7 +19,7 @@ import type {
   IStorageSettings,
   VllmMode
 } from './spec';
-import { DEFAULT_STORAGE } from './spec';
+import { DEFAULT_STORAGE, SPEC_FIELDS } from './spec';
 
 /** What the form's inputs hold. */
 export interface IFormValues {
@@ -98,32 +98,10 @@ export const ADVANCED_FIELDS: readonly FormField[] = [
   'trustRemoteCode'
 ];
 
-/** Spec fields the form edits; any other field goes to `extra`. */
-const FORM_SPEC_FIELDS = new Set<string>([
-  'name',
-  'engine',
-  'image',
-  'model',
-  'nodes',
-  'gpusPerNode',
-  'gpuType',
-  'tensorParallel',
-  'pipelineParallel',
-  'replicas',
-  'port',
-  'distPort',
-  'serviceName',
-  'rdma',
-  'ncclDebug',
-  'storage',
-  'hfTokenSecret',
-  'engineArgs',
-  'leaderArgs',
-  'workerArgs',
-  'env',
-  'vllmMode',
-  'trustRemoteCode'
-]);
+/** Spec fields the form edits; any other field (a model's `config.json` values) goes to `extra`. */
+const FORM_SPEC_FIELDS = new Set<string>(
+  SPEC_FIELDS.filter(field => field !== 'modelConfig')
+);
 
 /** Options of {@link initialValues}. */
 export interface IInitialOptions {
