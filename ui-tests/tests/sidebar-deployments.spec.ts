@@ -398,6 +398,67 @@ test.describe('sidebar deployments against the local cluster', () => {
     }
   });
 
+  test('a 100 000-line log keeps a bounded tail and stays responsive', async ({
+    page
+  }) => {
+    const name = 'ui-biglog';
+    remove(name);
+    const file = serveLog(
+      `${name}-0`,
+      'vllm-leader',
+      Array.from({ length: 100_000 }, (_, i) => `INFO engine line ${i}`)
+    );
+    deploy({ name });
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    await lws.openSidebar();
+    try {
+      await expect(deployments.row(name)).toHaveAttribute(
+        'data-state',
+        'Ready',
+        {
+          timeout: 30_000
+        }
+      );
+      await deployments.open(name);
+      await deployments.action('logs').click();
+      // The view asks for the newest logTailLines (default 5000) lines, not all of them.
+      await expect(deployments.logScroller()).toHaveAttribute(
+        'data-count',
+        '5000'
+      );
+      await expect(deployments.logLines().last()).toHaveText(
+        'INFO engine line 99999'
+      );
+
+      appendFileSync(
+        file,
+        criLines(Array.from({ length: 2000 }, (_, i) => `INFO later line ${i}`))
+      );
+      await expect(deployments.logLines().last()).toHaveText(
+        'INFO later line 1999'
+      );
+      await expect(deployments.logScroller()).toHaveAttribute(
+        'data-count',
+        '5000'
+      );
+      await expect(deployments.logStatus()).toContainText(
+        'older lines dropped (keeps the newest 5000)'
+      );
+      expect(await deployments.logLines().count()).toBeLessThan(200);
+
+      const started = Date.now();
+      await deployments.searchLog('later line 1234');
+      await expect(deployments.logScroller()).toHaveAttribute(
+        'data-count',
+        '1'
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      remove(name);
+    }
+  });
+
   test('an unschedulable deployment shows insufficient-gpu with its fix', async ({
     page
   }) => {

@@ -2,6 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { can } from '../../api/context';
 import type { DeploymentActions } from './actions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
@@ -38,6 +39,23 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
   const namespace = model.namespace;
   if (!namespace.context || !namespace.context.lwsInstalled) {
     return null;
+  }
+  if (!can(namespace.context, 'leaderworkersets', 'watch')) {
+    // Without the right the watch never starts: say so rather than "Loading…" forever.
+    return (
+      <div className="jp-lws-Deployments" data-testid="lws-deployments">
+        <h3 className="jp-lws-Deployments-title">{trans.__('Deployments')}</h3>
+        <p
+          className="jp-lws-DeploymentList-empty jp-lws-mod-warning"
+          data-testid="lws-list-forbidden"
+        >
+          {trans.__(
+            'Your service account may not watch LeaderWorkerSets in %1, so no deployment can be shown. The rights above list what an admin grants.',
+            namespace.context.namespace
+          )}
+        </p>
+      </div>
+    );
   }
   const failing = namespace.watches.filter(watch => watch.error);
   const banner =

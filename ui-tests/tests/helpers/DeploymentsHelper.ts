@@ -53,6 +53,11 @@ export class DeploymentsHelper {
     return this.row(name).getByTestId('lws-row-diagnosis');
   }
 
+  /** The notice that the account may not watch LeaderWorkerSets. */
+  forbidden(): Locator {
+    return this.sidebar.getByTestId('lws-list-forbidden');
+  }
+
   /** Opens a deployment's detail from its row, with the keyboard. */
   async open(name: string): Promise<void> {
     await this.row(name).focus();
