@@ -500,7 +500,7 @@ test.describe('sidebar deployments against the local cluster', () => {
 
       // Escape leaves the detail; the row the user came from has the focus again.
       await page.keyboard.press('Escape');
-      await expect(deployments.row(name)).toBeFocused();
+      await expect(deployments.rowButton(name)).toBeFocused();
     } finally {
       remove(name);
     }

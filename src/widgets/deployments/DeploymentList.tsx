@@ -28,7 +28,9 @@ export function DeploymentList(props: IDeploymentListProps): JSX.Element {
   useEffect(() => {
     if (focus) {
       list.current
-        ?.querySelector<HTMLElement>(`[data-testid="lws-deployment-${focus}"]`)
+        ?.querySelector<HTMLElement>(
+          `[data-testid="lws-deployment-${focus}"] button`
+        )
         ?.focus();
     }
   }, [focus]);
@@ -81,66 +83,64 @@ function DeploymentRow(props: {
   const { overview, progress, diagnosis, trans } = props;
   const { summary, status } = overview;
   const engine = summary.engine ?? trans.__('unknown engine');
-  const select = () => props.onSelect(overview.name);
   return (
     <li
       className="jp-lws-DeploymentRow"
       data-testid={`lws-deployment-${overview.name}`}
       data-state={status.state}
-      tabIndex={0}
-      role="button"
-      aria-label={trans.__('Show %1', overview.name)}
-      title={status.reason}
-      onClick={select}
-      onKeyDown={event => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault();
-          select();
-        }
-      }}
     >
-      <div className="jp-lws-DeploymentRow-head">
-        <span className="jp-lws-DeploymentRow-name">{overview.name}</span>
-        <StateBadge state={status.state} trans={trans} />
-      </div>
-      <div className="jp-lws-DeploymentRow-model" title={summary.model}>
-        <span className="jp-lws-DeploymentRow-engine">{engine}</span>
-        {summary.model && <span> · {summary.model}</span>}
-      </div>
-      <div className="jp-lws-DeploymentRow-facts">
-        <span
-          data-testid="lws-ready"
-          title={trans.__('Groups ready / desired')}
-        >
-          {trans.__('%1/%2 ready', status.readyReplicas, status.replicas)}
+      <button
+        type="button"
+        className="jp-lws-DeploymentRow-open"
+        title={status.reason}
+        onClick={() => props.onSelect(overview.name)}
+      >
+        <span className="jp-lws-DeploymentRow-head">
+          <span className="jp-lws-DeploymentRow-name">{overview.name}</span>
+          <StateBadge state={status.state} trans={trans} />
         </span>
-        <span data-testid="lws-gpus" title={trans.__('GPUs held / requested')}>
-          {trans.__('%1/%2 GPUs', overview.gpusInUse, status.gpus.requested)}
+        <span className="jp-lws-DeploymentRow-model" title={summary.model}>
+          <span className="jp-lws-DeploymentRow-engine">{engine}</span>
+          {summary.model && <span> · {summary.model}</span>}
         </span>
-        <span data-testid="lws-age" title={trans.__('Age')}>
-          {overview.age}
-        </span>
-        {!summary.managed && (
+        <span className="jp-lws-DeploymentRow-facts">
           <span
-            className="jp-lws-DeploymentRow-external"
-            title={trans.__('Created outside this extension')}
+            data-testid="lws-ready"
+            title={trans.__('Groups ready / desired')}
           >
-            {trans.__('external')}
+            {trans.__('%1/%2 ready', status.readyReplicas, status.replicas)}
+          </span>
+          <span
+            data-testid="lws-gpus"
+            title={trans.__('GPUs held / requested')}
+          >
+            {trans.__('%1/%2 GPUs', overview.gpusInUse, status.gpus.requested)}
+          </span>
+          <span data-testid="lws-age" title={trans.__('Age')}>
+            {overview.age}
+          </span>
+          {!summary.managed && (
+            <span
+              className="jp-lws-DeploymentRow-external"
+              title={trans.__('Created outside this extension')}
+            >
+              {trans.__('external')}
+            </span>
+          )}
+        </span>
+        {progress && status.state === 'Loading' && (
+          <LoadingBar progress={progress} trans={trans} />
+        )}
+        {diagnosis && (
+          <span
+            className={`jp-lws-DeploymentRow-diagnosis jp-lws-mod-${diagnosis.severity}`}
+            data-testid="lws-row-diagnosis"
+            data-diagnosis-id={diagnosis.id}
+          >
+            {translateData(trans, diagnosis.title)}
           </span>
         )}
-      </div>
-      {progress && status.state === 'Loading' && (
-        <LoadingBar progress={progress} trans={trans} />
-      )}
-      {diagnosis && (
-        <div
-          className={`jp-lws-DeploymentRow-diagnosis jp-lws-mod-${diagnosis.severity}`}
-          data-testid="lws-row-diagnosis"
-          data-diagnosis-id={diagnosis.id}
-        >
-          {translateData(trans, diagnosis.title)}
-        </div>
-      )}
+      </button>
     </li>
   );
 }

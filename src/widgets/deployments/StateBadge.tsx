@@ -57,8 +57,8 @@ export function LoadingBar(props: {
     progress.percent
   );
   return (
-    <div className="jp-lws-LoadingBar" data-testid="lws-progress">
-      <div
+    <span className="jp-lws-LoadingBar" data-testid="lws-progress">
+      <span
         className="jp-lws-LoadingBar-track"
         role="progressbar"
         aria-label={label}
@@ -66,12 +66,12 @@ export function LoadingBar(props: {
         aria-valuemax={100}
         aria-valuenow={progress.percent}
       >
-        <div
+        <span
           className="jp-lws-LoadingBar-fill"
           style={{ width: `${Math.min(100, Math.max(0, progress.percent))}%` }}
         />
-      </div>
+      </span>
       <span className="jp-lws-LoadingBar-label">{label}</span>
-    </div>
+    </span>
   );
 }

@@ -58,9 +58,14 @@ export class DeploymentsHelper {
     return this.sidebar.getByTestId('lws-list-forbidden');
   }
 
+  /** The button that makes up a row (what the keyboard focuses). */
+  rowButton(name: string): Locator {
+    return this.row(name).getByRole('button');
+  }
+
   /** Opens a deployment's detail from its row, with the keyboard. */
   async open(name: string): Promise<void> {
-    await this.row(name).focus();
+    await this.rowButton(name).focus();
     await this.page.keyboard.press('Enter');
     await this.detail().waitFor({ state: 'visible' });
   }
