@@ -156,15 +156,21 @@ export interface IDeletionPlan {
   keptServices: string[];
   /** Volume claims its pods mount: always kept (the downloaded model stays). */
   keptClaims: string[];
-  /** Secrets its pods read (e.g. the HF token, maybe shared): kept. */
+  /** Secrets its pods read (e.g. the HF token): kept unless the user asks otherwise. */
   keptSecrets: string[];
+  /** Which other LeaderWorkerSets of the namespace read each kept Secret. */
+  secretUsers: Record<string, string[]>;
 }
 
-/** The objects deleting `lws` removes and keeps. */
+/**
+ * The objects deleting `lws` removes and keeps. `others` are the namespace's other
+ * LeaderWorkerSets: a Secret they read is shared (the HF token usually is).
+ */
 export function deletionPlan(
   lws: ILeaderWorkerSet,
   pods: readonly V1Pod[],
-  services: readonly V1Service[]
+  services: readonly V1Service[],
+  others: readonly ILeaderWorkerSet[] = []
 ): IDeletionPlan {
   const name = lws.metadata?.name ?? '';
   const own = pods
@@ -180,19 +186,22 @@ export function deletionPlan(
       )
   );
   const claims = new Set<string>();
-  const secrets = new Set<string>();
   for (const template of templates(lws)) {
     for (const volume of template.spec?.volumes ?? []) {
       if (volume.persistentVolumeClaim?.claimName) {
         claims.add(volume.persistentVolumeClaim.claimName);
       }
-      if (volume.secret?.secretName) {
-        secrets.add(volume.secret.secretName);
-      }
     }
-    for (const container of template.spec?.containers ?? []) {
-      secretsOf(container).forEach(secret => secrets.add(secret));
-    }
+  }
+  const secrets = secretsRead(lws);
+  const secretUsers: Record<string, string[]> = {};
+  for (const secret of secrets) {
+    secretUsers[secret] = others
+      .filter(
+        other => other.metadata?.name !== name && secretsRead(other).has(secret)
+      )
+      .map(other => other.metadata?.name ?? '')
+      .sort();
   }
   return {
     name,
@@ -205,8 +214,25 @@ export function deletionPlan(
       .filter(service => !isOurs(service, name))
       .map(service => service.metadata?.name ?? ''),
     keptClaims: [...claims].sort(),
-    keptSecrets: [...secrets].sort()
+    keptSecrets: [...secrets].sort(),
+    secretUsers
   };
+}
+
+/** The Secrets the pods of `lws` read: env, envFrom and volumes. */
+function secretsRead(lws: ILeaderWorkerSet): Set<string> {
+  const secrets = new Set<string>();
+  for (const template of templates(lws)) {
+    for (const volume of template.spec?.volumes ?? []) {
+      if (volume.secret?.secretName) {
+        secrets.add(volume.secret.secretName);
+      }
+    }
+    for (const container of template.spec?.containers ?? []) {
+      secretsOf(container).forEach(secret => secrets.add(secret));
+    }
+  }
+  return secrets;
 }
 
 function templates(lws: ILeaderWorkerSet): V1PodTemplateSpec[] {

@@ -62,6 +62,8 @@ interface IFixture {
    * group at each restart, and kwok's crash-loop stage reports restarts at once.
    */
   restartPolicy?: 'RecreateGroupOnPodRestart' | 'None';
+  /** Secrets the pods read (key `token`), e.g. an HF token. */
+  secrets?: string[];
 }
 
 /** A vLLM deployment in the guide's Ray style, as a user would write it with kubectl. */
@@ -75,6 +77,10 @@ function deploymentManifests(fixture: IFixture): object[] {
       }
     : {};
   const env = [
+    ...(fixture.secrets ?? []).map((secret, index) => ({
+      name: index === 0 ? 'HF_TOKEN' : `TOKEN_${index}`,
+      valueFrom: { secretKeyRef: { name: secret, key: 'token' } }
+    })),
     { name: 'HF_HOME', value: '/models' },
     ...(fixture.ncclDebug ? [{ name: 'NCCL_DEBUG', value: 'INFO' }] : [])
   ];
@@ -646,12 +652,28 @@ test.describe('sidebar deployments against the local cluster', () => {
     }
   });
 
-  test('deleting removes the deployment and its Service, and keeps the PVC', async ({
+  test('deleting removes the deployment and its Service, keeps the PVC, and a Secret unless asked', async ({
     page
   }) => {
     const name = 'ui-delete';
-    remove(name);
-    deploy({ name, managed: true });
+    const keep = 'ui-keep';
+    const own = 'ui-delete-token';
+    const shared = 'ui-shared-token';
+    const cleanUp = () => {
+      remove(name, keep);
+      deleteObjects('secrets', [own, shared]);
+    };
+    cleanUp();
+    for (const secret of [own, shared]) {
+      applyManifest({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: secret },
+        stringData: { token: 'hf_notARealToken' }
+      });
+    }
+    deploy({ name, managed: true, secrets: [own, shared] });
+    deploy({ name: keep, managed: true, secrets: [shared] });
     const lws = new LwsHelper(page);
     const deployments = lws.deployments();
     await lws.openSidebar();
@@ -659,9 +681,7 @@ test.describe('sidebar deployments against the local cluster', () => {
       await expect(deployments.row(name)).toHaveAttribute(
         'data-state',
         'Ready',
-        {
-          timeout: 30_000
-        }
+        { timeout: 30_000 }
       );
       await deployments.open(name);
       await deployments.action('delete').click();
@@ -672,6 +692,14 @@ test.describe('sidebar deployments against the local cluster', () => {
       await expect(plan).toContainText(
         'the volume claim models-pvc and the models downloaded into it'
       );
+      await expect(plan).toContainText(
+        `the Secret ${shared} (the deployment ${keep} uses it too)`
+      );
+      await expect(deployments.dialogCheckbox()).not.toBeChecked();
+      await expect(deployments.dialog()).toContainText(
+        `Also delete the Secret ${own} (no other deployment here reads it)`
+      );
+      await deployments.dialogCheckbox().check();
 
       await deployments.confirm('Delete');
       await expect(deployments.departed()).toHaveText(`${name} was deleted.`, {
@@ -680,9 +708,12 @@ test.describe('sidebar deployments against the local cluster', () => {
       await expect(deployments.row(name)).toHaveCount(0);
       expect(getObject(LWS, name)).toBeNull();
       expect(getObject('service', `${name}-leader`)).toBeNull();
+      expect(getObject('secret', own)).toBeNull();
+      expect(getObject('secret', shared)).not.toBeNull();
+      expect(getObject(LWS, keep)).not.toBeNull();
       expect(getObject('pvc', 'models-pvc')?.status?.phase).toBe('Bound');
     } finally {
-      remove(name);
+      cleanUp();
     }
   });
 

@@ -170,7 +170,13 @@ describe('deletionPlan', () => {
     const plan = deletionPlan(
       lws,
       [lwsPod('llama', 0, 0), lwsPod('llama', 0, 1), lwsPod('other', 0, 0)],
-      [service, headlessService(lws), other.service, headlessService(other.lws)]
+      [
+        service,
+        headlessService(lws),
+        other.service,
+        headlessService(other.lws)
+      ],
+      [lws, other.lws]
     );
     expect(plan).toEqual({
       name: 'llama',
@@ -179,8 +185,21 @@ describe('deletionPlan', () => {
       services: ['llama-leader'],
       keptServices: [],
       keptClaims: ['models-pvc'],
-      keptSecrets: ['hf-token']
+      keptSecrets: ['hf-token'],
+      secretUsers: { 'hf-token': [] }
     });
+  });
+
+  it('names the other deployments that read the same token Secret', () => {
+    const { lws } = managedDeployment({ hfTokenSecret: 'hf-token' });
+    const sharing = managedDeployment({
+      name: 'other',
+      hfTokenSecret: 'hf-token'
+    }).lws;
+    const unrelated = managedDeployment({ name: 'third' }).lws;
+    expect(
+      deletionPlan(lws, [], [], [lws, sharing, unrelated]).secretUsers
+    ).toEqual({ 'hf-token': ['other'] });
   });
 
   it("keeps a hand-written Service that selects the leader (the guide's), and says so", () => {

@@ -13,6 +13,7 @@ import React from 'react';
 import { can } from '../../api/context';
 import { jsonPatch } from '../../api/jsonPatch';
 import { LwsApiError } from '../../api/request';
+import type { IResourceType } from '../../api/resources';
 import { Resources } from '../../api/resources';
 import {
   deletionPlan,
@@ -349,7 +350,13 @@ export class DeploymentActions {
     const plan = deletionPlan(
       lws,
       this.model.namespace.pods,
-      this.model.namespace.services
+      this.model.namespace.services,
+      this.model.namespace.leaderWorkerSets
+    );
+    // A Secret no other deployment reads may go too, but only when the user says so: it
+    // may serve notebooks or jobs the extension cannot see (and cannot read it to check).
+    const unshared = plan.keptSecrets.filter(
+      secret => plan.secretUsers[secret].length === 0
     );
     const goes = [
       trans.__('the LeaderWorkerSet %1', plan.name),
@@ -376,7 +383,15 @@ export class DeploymentActions {
         trans.__('the volume claim %1 and the models downloaded into it', claim)
       ),
       ...plan.keptSecrets.map(secret =>
-        trans.__('the Secret %1 (other deployments may use it)', secret)
+        plan.secretUsers[secret].length > 0
+          ? trans._n(
+              'the Secret %2 (the deployment %3 uses it too)',
+              'the Secret %2 (the deployments %3 use it too)',
+              plan.secretUsers[secret].length,
+              secret,
+              plan.secretUsers[secret].join(', ')
+            )
+          : trans.__('the Secret %1, unless you tick the box below', secret)
       ),
       ...plan.keptServices.map(service =>
         trans.__('the Service %1 (not made by this extension)', service)
@@ -408,11 +423,27 @@ export class DeploymentActions {
       buttons: [
         Dialog.cancelButton(),
         Dialog.warnButton({ label: trans.__('Delete') })
-      ]
+      ],
+      checkbox:
+        unshared.length > 0
+          ? {
+              label: trans._n(
+                'Also delete the Secret %2 (no other deployment here reads it)',
+                'Also delete the Secrets %2 (no other deployment here reads them)',
+                unshared.length,
+                unshared.join(', ')
+              ),
+              caption: trans.__(
+                'Notebooks or jobs may still use it: the extension cannot tell.'
+              ),
+              checked: false
+            }
+          : null
     });
     if (!confirmed.button.accept) {
       return false;
     }
+    const secrets = confirmed.isChecked ? unshared : [];
     return this._run(
       name,
       {
@@ -423,22 +454,36 @@ export class DeploymentActions {
       async client => {
         await client.delete(Resources.leaderWorkerSets, name);
         const left: string[] = [];
-        for (const service of plan.services) {
+        const also = async (
+          type: IResourceType,
+          object: string,
+          what: string
+        ) => {
           try {
-            await client.delete(Resources.services, service);
+            await client.delete(type, object);
           } catch (error) {
             left.push(
               actionErrorMessage(
                 error,
-                {
-                  verb: 'delete',
-                  resource: 'services',
-                  what: trans.__('the Service %1', service)
-                },
+                { verb: 'delete', resource: type.plural, what },
                 trans
               )
             );
           }
+        };
+        for (const service of plan.services) {
+          await also(
+            Resources.services,
+            service,
+            trans.__('the Service %1', service)
+          );
+        }
+        for (const secret of secrets) {
+          await also(
+            Resources.secrets,
+            secret,
+            trans.__('the Secret %1', secret)
+          );
         }
         void this.model.namespace.refreshServices();
         if (left.length > 0) {
@@ -446,10 +491,13 @@ export class DeploymentActions {
             trans.__('%1 is being deleted, but: %2', name, left.join(' '))
           );
         }
-        return trans.__(
-          '%1 is being deleted: its pods are shutting down.',
-          name
-        );
+        return secrets.length > 0
+          ? trans.__(
+              '%1 is being deleted: its pods are shutting down. Deleted the Secret %2 too.',
+              name,
+              secrets.join(', ')
+            )
+          : trans.__('%1 is being deleted: its pods are shutting down.', name);
       }
     );
   }

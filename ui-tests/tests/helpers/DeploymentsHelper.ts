@@ -149,6 +149,11 @@ export class DeploymentsHelper {
     return this.page.locator('.jp-Dialog');
   }
 
+  /** The checkbox in the open dialog's footer. */
+  dialogCheckbox(): Locator {
+    return this.dialog().getByRole('checkbox');
+  }
+
   /** Accepts the open dialog with its labelled button. */
   async confirm(label: string): Promise<void> {
     await this.dialog()
