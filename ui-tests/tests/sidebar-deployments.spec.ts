@@ -785,7 +785,7 @@ test.describe('sidebar deployments against the local cluster', () => {
       );
       const shot = test.info().outputPath('sidebar.png');
       await deployments.content().screenshot({ path: shot });
-      if (process.env.LWS_UPDATE_DOCS_IMAGES) {
+      if (process.env.LWS_UPDATE_SCREENSHOTS) {
         const docs = join(__dirname, '..', '..', 'docs', 'images');
         mkdirSync(docs, { recursive: true });
         copyFileSync(shot, join(docs, 'sidebar.png'));
