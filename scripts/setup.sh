@@ -26,7 +26,7 @@ command -v go >/dev/null || { log "Go is required to build the local cluster"; e
 command -v node >/dev/null || { log "Node.js is required"; exit 1; }
 
 log "Python dependencies"
-python3 -m pip install -q --disable-pip-version-check "jupyterlab==4.6.6" "jupyter-builder>=1.2,<2" \
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "jupyterlab==4.6.6" "jupyter-builder>=1.2,<2" \
   "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10"
 
 log "npm dependencies"
@@ -42,11 +42,12 @@ log "build the extension and the CLI"
 npm run build:prod --silent
 
 log "install the Python package (prebuilt extension + server extension)"
-python3 -m pip install -q --disable-pip-version-check --no-build-isolation ".[test]"
-jupyter labextension list 2>&1 | grep -q "jupyterlab-lws.*enabled.*OK" \
-  || { jupyter labextension list; log "the prebuilt extension is not enabled"; exit 1; }
-jupyter server extension list 2>&1 | grep -q "jupyterlab_lws.*enabled" \
-  || { jupyter server extension list; log "the server extension is not enabled"; exit 1; }
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-build-isolation ".[test]"
+# Captured first: `grep -q` would close the pipe early and, with pipefail, fail the check.
+labext=$(jupyter labextension list 2>&1)
+grep -q "jupyterlab-lws.*enabled.*OK" <<<"$labext" || { echo "$labext"; log "the prebuilt extension is not enabled"; exit 1; }
+serverext=$(jupyter server extension list 2>&1)
+grep -q "jupyterlab_lws.*enabled" <<<"$serverext" || { echo "$serverext"; log "the server extension is not enabled"; exit 1; }
 
 log "local cluster binaries (cached in ~/.cache/jupyterlab-lws/k8s)"
 bash scripts/cluster/build.sh >/dev/null
