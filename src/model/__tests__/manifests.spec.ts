@@ -290,7 +290,7 @@ describe('buildManifests', () => {
 });
 
 describe('the HF token', () => {
-  const token = 'hf_NotARealTokenButUnique1234567890';
+  const token = 'hf_NotAReal_TokenButUnique_1234567890';
 
   it('reaches the pods only through secretKeyRef', () => {
     const { leaderWorkerSet } = buildManifests(base, { hfToken: token });
