@@ -13,6 +13,7 @@ import {
 import { DeploymentLogs, logTargets } from '../deploymentLogs';
 import type { ILogOptions } from '../kube';
 import type { ILogSource } from '../logStream';
+import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 
 function overview(
   name: string,
@@ -113,19 +114,7 @@ class ScriptedLogs implements ILogSource {
 }
 
 function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = () => {
-      if (predicate()) {
-        resolve();
-      } else if (Date.now() - started > 3000) {
-        reject(new Error('condition not reached'));
-      } else {
-        setTimeout(check, 5);
-      }
-    };
-    check();
-  });
+  return waitForCondition(predicate, 3000, 5);
 }
 
 describe('DeploymentLogs', () => {

@@ -1,6 +1,7 @@
 import type { ILogOptions } from '../kube';
 import type { ILogSource } from '../logStream';
 import { LogStream } from '../logStream';
+import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 
 /** A log source whose lines the test pushes, like a followed container log. */
 class PushedLog implements ILogSource {
@@ -46,19 +47,7 @@ class PushedLog implements ILogSource {
 }
 
 function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = () => {
-      if (predicate()) {
-        resolve();
-      } else if (Date.now() - started > 2000) {
-        reject(new Error('condition not reached'));
-      } else {
-        setTimeout(check, 1);
-      }
-    };
-    check();
-  });
+  return waitForCondition(predicate, 2000, 1);
 }
 
 describe('LogStream', () => {

@@ -8,6 +8,7 @@ import { LwsApiError } from '../request';
 import { Resources } from '../resources';
 import type { IWatchSource } from '../watch';
 import { applyWatchEvent, ResourceWatch } from '../watch';
+import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 
 function pod(name: string, resourceVersion: string, phase = 'Pending'): V1Pod {
   return { metadata: { name, resourceVersion }, status: { phase } };
@@ -55,19 +56,7 @@ class ScriptedSource implements IWatchSource {
 }
 
 function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = () => {
-      if (predicate()) {
-        resolve();
-      } else if (Date.now() - started > 2000) {
-        reject(new Error('condition not reached'));
-      } else {
-        setTimeout(check, 1);
-      }
-    };
-    check();
-  });
+  return waitForCondition(predicate, 2000, 1);
 }
 
 const noSleep = () => Promise.resolve();

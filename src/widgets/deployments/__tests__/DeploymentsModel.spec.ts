@@ -16,6 +16,7 @@ import {
   managedDeployment
 } from '../../../model/__tests__/deploymentObjects';
 import { DeploymentsModel } from '../DeploymentsModel';
+import { waitFor as waitForCondition } from '../../../__tests__/waitFor';
 
 /** The parts of NamespaceModel the view model reads, driven by the test like watches would. */
 class FakeNamespace {
@@ -71,19 +72,7 @@ class FakeNamespace {
 }
 
 function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = () => {
-      if (predicate()) {
-        resolve();
-      } else if (Date.now() - started > 3000) {
-        reject(new Error('condition not reached'));
-      } else {
-        setTimeout(check, 5);
-      }
-    };
-    check();
-  });
+  return waitForCondition(predicate, 3000, 5);
 }
 
 describe('DeploymentsModel', () => {
