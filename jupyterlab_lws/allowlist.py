@@ -15,11 +15,13 @@ from urllib.parse import parse_qsl
 __all__ = [
     "ENDPOINT_PATHS",
     "FORWARDED_QUERY_PARAMS",
+    "QUERY_PARAM_VALUES",
     "RULES",
     "Decision",
     "Rule",
     "authorize",
     "authorize_endpoint",
+    "endpoint_service_problem",
 ]
 
 
@@ -61,29 +63,64 @@ RULES: tuple[Rule, ...] = (
     Rule("api/v1",                "pods/log",                 _verbs("get"),                     "follow"),
     Rule("api/v1",                "events",                   _verbs("get list watch"),          "watch"),
     Rule("apis/events.k8s.io/v1", "events",                   _verbs("list watch"),              "watch"),
+    # Write-only, and only in the shapes the product sends: secret_policy.py checks the body.
     Rule("api/v1",                "secrets",                  _verbs("create patch delete"),
          why="secret values are never read back through JupyterLab; "
-             "create, patch or delete the Secret instead"),
+             "create, apply or delete the Secret instead"),
     Rule("api/v1",                "persistentvolumeclaims",   _verbs("get list")),
     Rule(_AUTHZ,                  "selfsubjectaccessreviews", _verbs("create"), namespaced=False),
     Rule(_AUTHZ,                  "selfsubjectrulesreviews",  _verbs("create"), namespaced=False),
 )
 # fmt: on
 
+_BOOLEAN = re.compile(r"^(1|0|true|false)$")
+_COUNT = re.compile(r"^[0-9]{1,10}$")
+_SELECTOR = re.compile(r"^[A-Za-z0-9._/=!,() -]{1,1024}$")
+
+
+def _one_of(*values: str) -> re.Pattern[str]:
+    return re.compile("^(" + "|".join(map(re.escape, values)) + ")$")
+
+
 # fmt: off
-FORWARDED_QUERY_PARAMS: frozenset[str] = frozenset((
+QUERY_PARAM_VALUES: dict[str, re.Pattern[str]] = {
     # lists and watches
-    "watch", "resourceVersion", "resourceVersionMatch", "allowWatchBookmarks", "sendInitialEvents",
-    "timeoutSeconds", "labelSelector", "fieldSelector", "limit", "continue",
+    "watch":                _BOOLEAN,
+    "resourceVersion":      _COUNT,
+    "resourceVersionMatch": _one_of("NotOlderThan", "Exact"),
+    "allowWatchBookmarks":  _BOOLEAN,
+    "sendInitialEvents":    _BOOLEAN,
+    "timeoutSeconds":       _COUNT,
+    "labelSelector":        _SELECTOR,
+    "fieldSelector":        _SELECTOR,
+    "limit":                _COUNT,
+    "continue":             re.compile(r"^[A-Za-z0-9+/=_-]{1,4096}$"),
     # logs
-    "follow", "container", "tailLines", "sinceSeconds", "timestamps", "previous", "limitBytes",
+    "follow":               _BOOLEAN,
+    "container":            re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"),
+    "tailLines":            _COUNT,
+    "sinceSeconds":         _COUNT,
+    "sinceTime":            re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"),
+    "timestamps":           _BOOLEAN,
+    "previous":             _BOOLEAN,
+    "limitBytes":           _COUNT,
     # writes
-    "dryRun", "fieldManager", "fieldValidation", "force", "propagationPolicy", "gracePeriodSeconds",
-    "pretty",
-))
+    "dryRun":               _one_of("All"),
+    "fieldManager":         re.compile(r"^[A-Za-z0-9._:-]{1,128}$"),
+    "fieldValidation":      _one_of("Strict", "Warn", "Ignore"),
+    "force":                _BOOLEAN,
+    "propagationPolicy":    _one_of("Background", "Foreground", "Orphan"),
+    "gracePeriodSeconds":   _COUNT,
+    "pretty":               _BOOLEAN,
+}
 # fmt: on
-"""Query parameters passed on to the API server; any other one is refused, not dropped, so a
-request never silently changes meaning on its way through."""
+"""Query parameters passed on to the API server, each with the only values it may take. Any
+other parameter, a value outside its pattern, or a parameter given twice is refused, not
+dropped: the API server reads booleans more loosely (anything but ``0``/``false`` is true) and
+takes the first of two values, so only values that both sides read alike are forwarded."""
+
+FORWARDED_QUERY_PARAMS: frozenset[str] = frozenset(QUERY_PARAM_VALUES)
+"""The names of :data:`QUERY_PARAM_VALUES`."""
 
 ENDPOINT_PATHS: dict[str, frozenset[str]] = {
     "v1/models": frozenset({"GET"}),
@@ -102,7 +139,7 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 _SEGMENT_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 # Service names are DNS-1035 labels.
 _SERVICE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_TRUE = {"1", "true"}
+_TRUE = {"1", "true"}  # the only true values _BOOLEAN lets through
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
@@ -144,13 +181,26 @@ def _escape_reason(path: str) -> str | None:
 
 
 def _parse_query(query: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    if ";" in query:
+        # Python splits on `&` only, Go drops pairs holding `;`: refuse rather than guess.
+        return (), "';' is not allowed in the query string; separate parameters with '&'"
     pairs = tuple(parse_qsl(query, keep_blank_values=True))
-    unknown = sorted({key for key, _ in pairs} - FORWARDED_QUERY_PARAMS)
+    names = [key for key, _ in pairs]
+    unknown = sorted(set(names) - FORWARDED_QUERY_PARAMS)
     if unknown:
         return (
             (),
             f"query parameter {', '.join(map(repr, unknown))} is not forwarded to the API server",
         )
+    repeated = sorted({key for key in names if names.count(key) > 1})
+    if repeated:
+        return (), f"query parameter {', '.join(map(repr, repeated))} is given more than once"
+    for key, value in pairs:
+        if not QUERY_PARAM_VALUES[key].match(value):
+            return (
+                (),
+                f"{value!r} is not a value jupyterlab-lws forwards for query parameter {key!r}",
+            )
     return pairs, None
 
 
@@ -214,8 +264,8 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
         return _refuse(f"'{name}' is not a valid Kubernetes object name (DNS-1123 subdomain)")
 
     params = dict(pairs)
-    watching = params.get("watch", "").lower() in _TRUE
-    streaming = bool(rule.streams) and params.get(rule.streams or "", "").lower() in _TRUE
+    watching = params.get("watch", "") in _TRUE
+    streaming = bool(rule.streams) and params.get(rule.streams or "", "") in _TRUE
     if method == "GET":
         # `watch` asks for the watch verb wherever it appears, so it is refused where the
         # table has no watch (a buffered request would otherwise hang on a stream).
@@ -273,3 +323,40 @@ def authorize_endpoint(method: str, service: str, port: str, path: str, query: s
     if query:
         return _refuse("query strings are not forwarded to model endpoints")
     return Decision(True, verb=method.lower(), resource="endpoint", streaming=True, path=path)
+
+
+def endpoint_service_problem(service: dict | None, name: str, port: int) -> tuple[int, str] | None:
+    """Why the chat proxy may not reach ``port`` of the Service ``service`` (as the API server
+    returned it, or None when it does not exist), as ``(HTTP status, reason)``; None when it may.
+
+    The endpoint URL is built from the Service's DNS name, so the Service must resolve to a
+    cluster IP inside the cluster: an ``ExternalName`` Service is a DNS alias to anywhere, and
+    a headless one resolves to its pods, allowed only for the LeaderWorkerSet's own.
+    """
+    if service is None:
+        return 404, f"there is no Service '{name}' in this namespace"
+    spec = service.get("spec") or {}
+    kind = spec.get("type") or "ClusterIP"
+    if kind == "ExternalName":
+        return 403, (
+            f"Service '{name}' is of type ExternalName (an alias for "
+            f"'{spec.get('externalName', '')}'): the chat proxy only reaches Services inside the cluster"
+        )
+    if kind not in {"ClusterIP", "NodePort", "LoadBalancer"}:
+        return 403, f"Service '{name}' has type '{kind}', which the chat proxy does not reach"
+    owners = (service.get("metadata") or {}).get("ownerReferences") or []
+    owned_by_lws = any(
+        owner.get("kind") == "LeaderWorkerSet"
+        and str(owner.get("apiVersion", "")).startswith("leaderworkerset.x-k8s.io/")
+        for owner in owners
+    )
+    if spec.get("clusterIP") == "None" and not owned_by_lws:
+        return 403, (
+            f"Service '{name}' is headless (no cluster IP): the chat proxy only reaches a "
+            "headless Service that a LeaderWorkerSet owns"
+        )
+    ports = sorted(entry.get("port") for entry in spec.get("ports") or [] if entry.get("port"))
+    if port not in ports:
+        exposed = ", ".join(map(str, ports)) or "none"
+        return 403, f"Service '{name}' does not expose port {port} (it exposes: {exposed})"
+    return None

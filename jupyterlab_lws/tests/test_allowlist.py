@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyterlab_lws.allowlist import RULES, authorize, authorize_endpoint
+from jupyterlab_lws.allowlist import RULES, authorize, authorize_endpoint, endpoint_service_problem
 
 NS = "project-user-alice"
 CORE = f"api/v1/namespaces/{NS}"
@@ -181,6 +181,34 @@ def test_refuses_query_parameters_it_does_not_know(query, reason):
     assert reason in decision.reason
 
 
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        # Kubernetes reads these as a watch; a looser reading here would take them for a list.
+        ("watch=yes", "for query parameter 'watch'"),
+        ("watch=on", "for query parameter 'watch'"),
+        ("watch=", "for query parameter 'watch'"),
+        ("watch=True", "for query parameter 'watch'"),
+        # Kubernetes takes the first of two values, Python's dict the last.
+        ("watch=1&watch=false", "'watch' is given more than once"),
+        ("watch=false&watch=1", "'watch' is given more than once"),
+        ("limit=1&limit=2", "'limit' is given more than once"),
+        ("watch=1;watch=false", "';' is not allowed"),
+        ("limit=-1", "for query parameter 'limit'"),
+        ("limit=1e9", "for query parameter 'limit'"),
+        ("dryRun=None", "for query parameter 'dryRun'"),
+        ("propagationPolicy=Never", "for query parameter 'propagationPolicy'"),
+        ("resourceVersion=abc", "for query parameter 'resourceVersion'"),
+        ("labelSelector=a%3Db%0Ac", "for query parameter 'labelSelector'"),
+        ("container=../etc", "for query parameter 'container'"),
+    ],
+)
+def test_query_values_are_the_ones_kubernetes_reads_alike(query, reason):
+    decision = authorize("GET", f"{CORE}/persistentvolumeclaims", query, NS)
+    assert not decision.allowed
+    assert reason in decision.reason
+
+
 def test_every_rule_is_reachable():
     # The table has no dead rows: each resource admits at least one verb through authorize().
     for rule in RULES:
@@ -240,3 +268,44 @@ def test_endpoint_is_never_an_open_proxy(method, service, port, path, query, rea
     decision = authorize_endpoint(method, service, port, path, query)
     assert not decision.allowed
     assert reason in decision.reason
+
+
+def _service(**spec) -> dict:
+    owners = spec.pop("owners", [])
+    return {
+        "metadata": {"name": "llama-leader", "ownerReferences": owners},
+        "spec": {"ports": [{"name": "http", "port": 8000}], **spec},
+    }
+
+
+_LWS_OWNER = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet"}
+
+
+@pytest.mark.parametrize(
+    ("service", "port", "status", "reason"),
+    [
+        (None, 8000, 404, "there is no Service 'llama-leader'"),
+        (_service(type="ExternalName", externalName="evil.example.com"), 8000, 403, "ExternalName"),
+        (_service(clusterIP="None"), 8000, 403, "headless"),
+        (_service(), 9999, 403, "does not expose port 9999 (it exposes: 8000)"),
+        (_service(ports=[]), 8000, 403, "it exposes: none"),
+    ],
+)
+def test_endpoint_service_must_be_in_cluster_and_expose_the_port(service, port, status, reason):
+    problem = endpoint_service_problem(service, "llama-leader", port)
+    assert problem is not None
+    assert problem[0] == status
+    assert reason in problem[1]
+
+
+@pytest.mark.parametrize(
+    "service",
+    [
+        _service(),
+        _service(type="ClusterIP", clusterIP="10.0.0.7"),
+        _service(type="NodePort"),
+        _service(clusterIP="None", owners=[_LWS_OWNER]),
+    ],
+)
+def test_endpoint_service_with_a_cluster_address_is_reached(service):
+    assert endpoint_service_problem(service, "llama-leader", 8000) is None

@@ -7,7 +7,6 @@ from traitlets.config import Config
 
 from jupyterlab_lws.config import IN_CLUSTER_SERVICE_ACCOUNT_DIR, LwsServing, NotInClusterError
 from jupyterlab_lws.kube_client import TokenFile
-from jupyterlab_lws.redact import redact_secrets
 
 
 def test_defaults_are_the_pod_service_account(monkeypatch):
@@ -76,29 +75,3 @@ def test_forced_read_sees_a_change_the_stamp_missed(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert token.read() == "aaaa"
     assert token.read(force=True) == "bbbb"
-
-
-def test_secret_values_are_stripped_everywhere():
-    applied = '{"apiVersion":"v1","kind":"Secret","stringData":{"token":"hf_xxx"}}'
-    secret = {
-        "kind": "Secret",
-        "metadata": {
-            "name": "hf-token",
-            "annotations": {
-                "kubectl.kubernetes.io/last-applied-configuration": applied,
-                "keep": "me",
-            },
-        },
-        "data": {"token": "aGZfeHh4"},
-        "stringData": {"token": "hf_xxx"},
-        "type": "Opaque",
-    }
-    event = {"type": "ADDED", "object": {**secret}}
-    listing = {"kind": "SecretList", "items": [dict(secret)]}
-    for document in (dict(secret), event, listing):
-        text = repr(redact_secrets(document))
-        assert "aGZfeHh4" not in text
-        assert "hf_xxx" not in text
-        assert "'keep': 'me'" in text
-    status = {"kind": "Status", "code": 409, "message": "already exists"}
-    assert redact_secrets(dict(status)) == status
