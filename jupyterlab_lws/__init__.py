@@ -12,7 +12,7 @@ except ImportError:
     __version__ = "dev"
 
 from .config import LwsServing, NotInClusterError
-from .endpoint_client import EndpointClient
+from .endpoint_client import EndpointClient, ServiceLookup
 from .kube_client import KubeClient
 from .routes import setup_route_handlers
 
@@ -38,7 +38,10 @@ def _load_jupyter_server_extension(server_app):
     settings = LwsServing(config=server_app.config)
     kube = KubeClient(settings)
     server_app.web_app.settings.update(
-        lws_serving=settings, lws_kube=kube, lws_endpoints=EndpointClient(settings)
+        lws_serving=settings,
+        lws_kube=kube,
+        lws_endpoints=EndpointClient(settings),
+        lws_services=ServiceLookup(kube),
     )
     setup_route_handlers(server_app.web_app)
     try:

@@ -74,6 +74,17 @@ class LwsServing(Configurable):
         help="Upstream connections per client; every open watch or chat stream holds one.",
     ).tag(config=True)
 
+    max_body_size = Int(
+        4 * 1024 * 1024,
+        help="Largest request body (bytes) the proxies accept; a larger one is answered 413 "
+        "before it is read. The form's largest manifest is a few kilobytes.",
+    ).tag(config=True)
+
+    service_cache_seconds = Float(
+        5.0,
+        help="Seconds the chat proxy trusts its last look-up of a Service (existence, type, ports).",
+    ).tag(config=True)
+
     @default("api_server")
     def _default_api_server(self) -> str:
         host = os.environ.get("KUBERNETES_SERVICE_HOST", "")

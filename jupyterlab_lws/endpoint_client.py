@@ -6,15 +6,61 @@ already-checked Service name, port and path (:func:`.allowlist.authorize_endpoin
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
+from .allowlist import endpoint_service_problem
 from .config import LwsServing
-from .kube_client import USER_AGENT, UpstreamError, describe_transport_error
+from .kube_client import USER_AGENT, KubeClient, UpstreamError, describe_transport_error
 
-__all__ = ["EndpointClient"]
+__all__ = ["EndpointClient", "ServiceLookup"]
+
+
+def _message_of(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        return response.reason_phrase
+
+
+class ServiceLookup:
+    """Checks, through the API server, that a chat request's Service may be reached.
+
+    The proxy builds the upstream URL from a Service name, so before forwarding it reads the
+    Service with the notebook's own rights and applies :func:`.allowlist.endpoint_service_problem`.
+    Answers are kept ``settings.service_cache_seconds``, so a chat's many requests cost one read.
+    """
+
+    def __init__(self, kube: KubeClient, clock: Callable[[], float] = time.monotonic) -> None:
+        self.kube = kube
+        self.clock = clock
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    async def problem(self, name: str, port: int) -> tuple[int, str] | None:
+        """``(HTTP status, reason)`` when ``name:port`` may not be reached; None when it may."""
+        now = self.clock()
+        cached = self._cache.get(name)
+        if cached is None or cached[0] <= now:
+            response = await self.kube.request(
+                "GET", f"api/v1/namespaces/{self.kube.namespace}/services/{name}"
+            )
+            if response.status_code == 404:
+                service = None
+            elif response.status_code == 200:
+                service = response.json()
+            else:
+                # Not cached: a missing right or a passing API error should not outlive its fix.
+                return response.status_code, (
+                    f"the Service '{name}' could not be read with this notebook's service account "
+                    f"(HTTP {response.status_code}: {_message_of(response)})"
+                )
+            cached = (now + self.kube.settings.service_cache_seconds, service)
+            self._cache[name] = cached
+        return endpoint_service_problem(cached[1], name, port)
 
 
 class EndpointClient:

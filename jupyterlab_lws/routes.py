@@ -25,9 +25,9 @@ from tornado.iostream import StreamClosedError
 from .allowlist import Decision, authorize, authorize_endpoint
 from .config import LwsServing, NotInClusterError
 from .context import ApiError, load_context
-from .endpoint_client import EndpointClient
+from .endpoint_client import EndpointClient, ServiceLookup
 from .kube_client import KubeClient, UpstreamError
-from .redact import redact_secrets
+from .secret_policy import secret_answer, secret_name, secret_write_problem
 
 __all__ = [
     "ContextRouteHandler",
@@ -81,12 +81,42 @@ def json_errors(method: _Method) -> _Method:
     return wrapper  # type: ignore[return-value]
 
 
+@web.stream_request_body
 class LwsRouteHandler(APIHandler):
-    """Shared by all routes: settings, JSON errors and cancellable upstream streaming."""
+    """Shared by all routes: settings, JSON errors, bounded request bodies and cancellable
+    upstream streaming."""
 
     def initialize(self) -> None:
         self._upstream: asyncio.Future[None] | None = None
         self._browser_gone = False
+        self._body = bytearray()
+
+    async def prepare(self) -> None:
+        """Authenticate, then refuse a body over ``max_body_size`` before reading any of it.
+
+        Bodies are streamed in (``stream_request_body``) rather than buffered by tornado, whose
+        own limit is the whole server's (100 MB by default).
+        """
+        await super().prepare()
+        limit = self.lws.max_body_size
+        self.request.connection.set_max_body_size(limit)  # type: ignore[union-attr]
+        length = self.request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > limit:
+            raise LwsError(
+                413,
+                f"the request body ({length} bytes) is larger than the {limit} bytes "
+                "jupyterlab-lws accepts (c.LwsServing.max_body_size)",
+                "RequestEntityTooLarge",
+            )
+
+    def data_received(self, chunk: bytes) -> None:
+        """Collect the body; tornado's per-connection limit set in :meth:`prepare` bounds it."""
+        self._body.extend(chunk)
+
+    @property
+    def body(self) -> bytes:
+        """The request body, as received."""
+        return bytes(self._body)
 
     @property
     def lws(self) -> LwsServing:
@@ -102,6 +132,11 @@ class LwsRouteHandler(APIHandler):
     def endpoints(self) -> EndpointClient:
         """The model endpoint client."""
         return self.settings["lws_endpoints"]
+
+    @property
+    def services(self) -> ServiceLookup:
+        """Which Services the endpoint proxy may reach."""
+        return self.settings["lws_services"]
 
     def route_rest(self, route: str) -> str:
         """The raw, still percent-encoded request path below ``route``.
@@ -157,6 +192,8 @@ class LwsRouteHandler(APIHandler):
                 )
                 self.set_header("Cache-Control", "no-cache")
                 self.set_header("X-Accel-Buffering", "no")
+                if response.status_code in (204, 304):
+                    return  # no body may follow these; finish() sends the headers
                 await self.flush()
                 try:
                     async for chunk in response.aiter_raw():
@@ -193,11 +230,11 @@ class ContextRouteHandler(LwsRouteHandler):
 class KubernetesRouteHandler(LwsRouteHandler):
     """``lws/api/k8s/<path>``: the allow-listed proxy to the Kubernetes API server."""
 
-    def _body(self) -> bytes | None:
+    def _request_body(self) -> bytes | None:
         """The request body: objects and patches, and DeleteOptions on a DELETE."""
         if self.request.method in ("POST", "PUT", "PATCH"):
-            return self.request.body
-        return self.request.body if self.request.method == "DELETE" and self.request.body else None
+            return self.body
+        return self.body if self.request.method == "DELETE" and self.body else None
 
     def _forward_headers(self, decision: Decision, body: bytes | None) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -226,8 +263,14 @@ class KubernetesRouteHandler(LwsRouteHandler):
         decision = authorize(method, path, self.request.query, self.kube.namespace)
         if not decision.allowed:
             self.refuse(decision, f"{method} {path}")
-        body = self._body()
+        body = self._request_body()
         headers = self._forward_headers(decision, body)
+        if decision.resource == "secrets":
+            problem = secret_write_problem(
+                decision, self.request.headers.get("Content-Type"), body, self.kube.namespace
+            )
+            if problem:
+                raise LwsError(403, f"jupyterlab-lws does not forward this: {problem}", problem)
         self.log.debug("jupyterlab-lws: %s %s (%s)", method, decision.path, decision.verb)
         if decision.streaming:
             await self.relay(
@@ -240,22 +283,16 @@ class KubernetesRouteHandler(LwsRouteHandler):
             method, decision.path, query=decision.query, body=body, headers=headers
         )
         self.set_upstream_status(response)
+        if decision.resource == "secrets":
+            # Warnings and messages can quote field values: only our own words go back.
+            name = secret_name(decision, body)
+            content = secret_answer(response.content, decision, self.kube.namespace, name)
+            self.finish(content, set_content_type="application/json")
+            return
         for warning in response.headers.get_list("warning"):
             self.add_header("Warning", warning)
         content_type = response.headers.get("content-type", "application/json")
-        content = response.content
-        if decision.resource == "secrets":
-            content = self._without_secret_values(content)
-        self.finish(content, set_content_type=content_type)
-
-    @staticmethod
-    def _without_secret_values(content: bytes) -> bytes:
-        try:
-            document = json.loads(content)
-        except ValueError:
-            withheld = {"message": "the API server's answer about a Secret was withheld"}
-            return json.dumps(withheld).encode()
-        return json.dumps(redact_secrets(document)).encode()
+        self.finish(response.content, set_content_type=content_type)
 
     @tornado.web.authenticated
     @json_errors
@@ -294,13 +331,19 @@ class EndpointRouteHandler(LwsRouteHandler):
         decision = authorize_endpoint(method, service, port, path, self.request.query)
         if not decision.allowed:
             self.refuse(decision, f"{method} to {service}:{port}/{path}")
+        problem = await self.services.problem(service, int(port))
+        if problem:
+            status, reason = problem
+            raise LwsError(
+                status, f"jupyterlab-lws does not forward to {service}:{port}: {reason}", reason
+            )
         url = self.endpoints.url(service, self.kube.namespace, int(port), decision.path)
         headers = {
             name: value
             for name in ("Content-Type", "Accept")
             if (value := self.request.headers.get(name))
         }
-        body = self.request.body if method == "POST" else None
+        body = self.body if method == "POST" else None
         await self.relay(
             lambda: self.endpoints.stream(
                 method, url, label=f"{service}:{port}", body=body, headers=headers
@@ -320,10 +363,13 @@ class EndpointRouteHandler(LwsRouteHandler):
 
 def setup_route_handlers(web_app: web.Application) -> None:
     """Register the routes; ``web_app.settings`` must hold the extension's clients."""
+    from .watches import WatchesRouteHandler  # it builds on this module's handler base
+
     base_url = web_app.settings["base_url"]
     handlers = [
         (url_path_join(base_url, ROUTE_PREFIX, "context"), ContextRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "k8s", "(.*)"), KubernetesRouteHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "watches"), WatchesRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "endpoints", "(.*)"), EndpointRouteHandler),
     ]
     web_app.add_handlers(".*$", handlers)

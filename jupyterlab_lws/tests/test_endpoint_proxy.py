@@ -1,7 +1,9 @@
 """The smoke-test chat proxy, against a small local server that streams server-sent events.
 
 This is transport testing: the engine is a stand-in started here; the real OpenAI-compatible
-engine is tested elsewhere. No Kubernetes API server is involved.
+engine is tested elsewhere. The proxy only reaches a Service that exists in the notebook's
+namespace and exposes the port, so every test makes a real Service in the local cluster whose
+port is the stand-in's (``c.LwsServing.endpoint_url_template`` maps it to 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tornado.httpserver
 import tornado.testing
 import tornado.web
 
-NAMESPACE = "project-user-alice"
+from .conftest import unique
 
 
 class FakeEngine:
@@ -98,20 +100,46 @@ async def engine():
 
 
 @pytest.fixture
-def lws_settings(tmp_path):
-    """A namespace and an endpoint URL template pointing at the local stand-in engine."""
-    (tmp_path / "namespace").write_text(NAMESPACE)
+def lws_settings(cluster, account):
+    """The local cluster's editor account, and endpoints mapped to 127.0.0.1."""
     return {
-        "service_account_dir": str(tmp_path),
-        "api_server": "https://127.0.0.1:9",  # never contacted by these tests
+        "service_account_dir": account["dir"],
+        "api_server": cluster.server,
         "endpoint_url_template": "http://127.0.0.1:{port}",
     }
 
 
-async def test_models_are_proxied(jp_fetch, engine):
-    response = await jp_fetch(
-        "lws", "api", "endpoints", "llama-leader", str(engine.port), "v1/models"
-    )
+@pytest.fixture
+def make_service(cluster, namespace, cleanup):
+    """``make_service(port, **spec)`` -> the name of a new Service (admin-made) in the namespace."""
+
+    def make(port: int, **spec) -> str:
+        name = unique("leader")
+        cleanup("service", name)
+        body = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name},
+            "spec": {
+                "selector": {"app": name},
+                "ports": [{"name": "http", "port": port, "targetPort": port}],
+                **spec,
+            },
+        }
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(body))
+        return name
+
+    return make
+
+
+@pytest.fixture
+def leader(engine, make_service) -> str:
+    """A ClusterIP Service exposing the stand-in engine's port."""
+    return make_service(engine.port)
+
+
+async def test_models_are_proxied(jp_fetch, engine, leader):
+    response = await jp_fetch("lws", "api", "endpoints", leader, str(engine.port), "v1/models")
     assert response.code == 200
     assert json.loads(response.body)["data"][0]["id"] == "tiny"
     method, uri, _, headers = engine.requests[0]
@@ -120,9 +148,9 @@ async def test_models_are_proxied(jp_fetch, engine):
     assert "Authorization" not in headers
 
 
-async def test_chat_events_arrive_before_the_stream_ends(client, engine):
+async def test_chat_events_arrive_before_the_stream_ends(client, engine, leader):
     body = {"model": "tiny", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    url = f"lws/api/endpoints/llama-leader/{engine.port}/v1/chat/completions"
+    url = f"lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
     async with client.stream("POST", url, json=body) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -146,8 +174,8 @@ async def test_chat_events_arrive_before_the_stream_ends(client, engine):
     assert headers["Content-Type"] == "application/json"
 
 
-async def test_closing_the_browser_request_cancels_upstream(client, engine):
-    url = f"lws/api/endpoints/llama-leader/{engine.port}/v1/chat/completions"
+async def test_closing_the_browser_request_cancels_upstream(client, engine, leader):
+    url = f"lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
     async with client.stream("POST", url, json={"stream": True}) as response:
         await engine.gate.put("first")
         chunks = response.aiter_raw()
@@ -158,21 +186,22 @@ async def test_closing_the_browser_request_cancels_upstream(client, engine):
     assert time.monotonic() - started < 2
 
 
-async def test_upstream_errors_pass_through_with_their_status(jp_fetch, engine):
-    url = ("lws", "api", "endpoints", "llama-leader", str(engine.port), "v1/completions")
+async def test_upstream_errors_pass_through_with_their_status(jp_fetch, engine, leader):
+    url = ("lws", "api", "endpoints", leader, str(engine.port), "v1/completions")
     response = await jp_fetch(*url, method="POST", body="{}", raise_error=False)
     assert response.code == 400
     assert json.loads(response.body)["message"] == "max_tokens is too large"
 
 
-async def test_unreachable_endpoint_is_a_502_that_says_so(jp_fetch):
+async def test_unreachable_endpoint_is_a_502_that_says_so(jp_fetch, make_service):
     with socket_bound_but_closed() as port:
+        leader = make_service(port)
         response = await jp_fetch(
-            "lws", "api", "endpoints", "llama-70b-leader", str(port), "v1/models", raise_error=False
+            "lws", "api", "endpoints", leader, str(port), "v1/models", raise_error=False
         )
     assert response.code == 502
     payload = json.loads(response.body)
-    assert payload["message"] == f"could not reach llama-70b-leader:{port}: connection refused"
+    assert payload["message"] == f"could not reach {leader}:{port}: connection refused"
     assert payload["reason"] == "UpstreamUnreachable"
 
 
@@ -198,6 +227,65 @@ async def test_refusals_never_leave_the_server(raw_request, upstream_calls, meth
         assert reason in payload["reason"]
         assert payload["message"].startswith("jupyterlab-lws does not forward")
     assert upstream_calls == []
+
+
+def endpoint_calls(calls: list[str], port: int) -> list[str]:
+    return [call for call in calls if f"127.0.0.1:{port}/" in call]
+
+
+async def test_a_service_that_does_not_exist_is_not_reached(raw_request, upstream_calls, engine):
+    status, payload = await raw_request(
+        "GET", f"lws/api/endpoints/no-such-leader/{engine.port}/v1/models"
+    )
+    assert status == 404
+    assert "there is no Service 'no-such-leader'" in payload["message"]
+    assert endpoint_calls(upstream_calls, engine.port) == []
+    assert engine.requests == []
+
+
+async def test_a_port_the_service_does_not_expose_is_not_reached(
+    raw_request, upstream_calls, engine, make_service
+):
+    other = make_service(engine.port + 1 if engine.port < 65535 else engine.port - 1)
+    status, payload = await raw_request("GET", f"lws/api/endpoints/{other}/{engine.port}/v1/models")
+    assert status == 403
+    assert f"does not expose port {engine.port}" in payload["message"]
+    assert engine.requests == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ({"type": "ExternalName", "externalName": "models.example.com"}, "ExternalName"),
+        ({"clusterIP": "None"}, "headless"),
+    ],
+)
+async def test_services_without_a_cluster_address_are_not_reached(
+    raw_request, engine, make_service, spec, reason
+):
+    name = make_service(engine.port, **spec)
+    status, payload = await raw_request("GET", f"lws/api/endpoints/{name}/{engine.port}/v1/models")
+    assert status == 403
+    assert reason in payload["message"]
+    assert engine.requests == []
+
+
+async def test_one_service_look_up_serves_a_burst_of_requests(
+    jp_fetch, upstream_calls, engine, leader
+):
+    for _ in range(3):
+        await jp_fetch("lws", "api", "endpoints", leader, str(engine.port), "v1/models")
+    look_ups = [call for call in upstream_calls if f"/services/{leader}" in call]
+    assert len(look_ups) == 1
+    assert len(endpoint_calls(upstream_calls, engine.port)) == 3
+
+
+async def test_a_body_over_the_limit_is_refused_before_it_is_read(client, engine, leader):
+    url = f"lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
+    response = await client.post(url, content=b"x" * (50 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json()["reason"] == "RequestEntityTooLarge"
+    assert engine.requests == []
 
 
 class socket_bound_but_closed:

@@ -196,44 +196,59 @@ async def test_a_leaderworkerset_creates_its_pods(k8s, namespace, cleanup):
     assert status == 200
 
 
+def token_secret(name: str, value: str, **changes) -> dict:
+    """The token Secret in the shape the product writes (src/model/manifests.ts)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "jupyterlab-lws"}},
+        "type": "Opaque",
+        "stringData": {"token": value},
+        **changes,
+    }
+
+
+def b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
 async def test_secrets_are_written_but_never_read_back(
     k8s, namespace, cluster, cleanup, upstream_calls
 ):
     name = unique("hf-token")
     cleanup("secret", name)
     value = "hf_" + uuid.uuid4().hex
-    encoded = base64.b64encode(value.encode()).decode()
     collection = f"api/v1/namespaces/{namespace}/secrets"
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": name},
-        "stringData": {"token": value},
-    }
-    status, created = await k8s("POST", collection, body=secret)
+    status, created = await k8s("POST", collection, body=token_secret(name, value))
     assert status == 201
     assert created["metadata"]["name"] == name
-    assert "data" not in created
-    assert "stringData" not in created
+    assert created["metadata"]["uid"]
+    assert set(created) == {"apiVersion", "kind", "metadata", "type"}
     assert value not in json.dumps(created)
-    assert encoded not in json.dumps(created)
+    assert b64(value) not in json.dumps(created)
     # It was stored with its value (as the admin sees it).
     stored = cluster.kubectl("get", "secret", name, "-n", namespace, "-o", "jsonpath={.data.token}")
-    assert stored == encoded
+    assert stored == b64(value)
 
     new_value = "hf_" + uuid.uuid4().hex
-    apply = f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\nstringData:\n  token: {new_value}\n"
     status, patched = await k8s(
         "PATCH",
         f"{collection}/{name}",
-        body=apply,
+        body=token_secret(name, new_value),
         content_type="application/apply-patch+yaml",
         params={"fieldManager": FIELD_MANAGER, "force": "true"},
     )
     assert status == 200
+    assert set(patched["metadata"]) <= {
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+        "labels",
+    }
     assert new_value not in json.dumps(patched)
-    assert base64.b64encode(new_value.encode()).decode() not in json.dumps(patched)
-    assert "data" not in patched
+    assert b64(new_value) not in json.dumps(patched)
 
     upstream_calls.clear()
     for path in (f"{collection}/{name}", collection):
@@ -248,6 +263,135 @@ async def test_secrets_are_written_but_never_read_back(
     assert status == 200
     assert new_value not in json.dumps(deleted)
     assert "data" not in deleted
+
+
+@pytest.fixture
+async def stored_secret(cluster, namespace, cleanup) -> tuple[str, str]:
+    """``(name, value)`` of a token Secret made by the admin, as a user's would be."""
+    name = unique("hf-token")
+    value = "hf_" + uuid.uuid4().hex
+    cleanup("secret", name)
+    cluster.kubectl(
+        "apply", "-n", namespace, "-f", "-", stdin=json.dumps(token_secret(name, value))
+    )
+    return name, value
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        # Each of these, as a dry run, used to come back with the value in the answer.
+        [{"op": "copy", "from": "/data/token", "path": "/metadata/annotations/x"}],
+        [{"op": "move", "from": "/data/token", "path": "/metadata/annotations/x"}],
+        # ...or in the 422 message that names the invalid label or type.
+        [{"op": "copy", "from": "/data/token", "path": "/metadata/labels/x"}],
+        [{"op": "copy", "from": "/data/token", "path": "/type"}],
+        # ...or answered 200 or 422: a guessing oracle.
+        [{"op": "test", "path": "/data/token", "value": "aGZf"}],
+    ],
+)
+async def test_json_patches_cannot_read_a_secret(
+    k8s, namespace, stored_secret, upstream_calls, patch
+):
+    name, value = stored_secret
+    upstream_calls.clear()
+    status, answer = await k8s(
+        "PATCH",
+        f"api/v1/namespaces/{namespace}/secrets/{name}",
+        body=patch,
+        content_type="application/json-patch+json",
+        params={"dryRun": "All"},
+    )
+    assert status == 403
+    assert "JSON Patch and merge patches are refused" in answer["reason"]
+    assert value not in json.dumps(answer)
+    assert b64(value) not in json.dumps(answer)
+    assert upstream_calls == []
+
+
+async def test_a_service_account_token_cannot_be_minted(
+    k8s, namespace, cluster, cleanup, upstream_calls
+):
+    name = unique("minted")
+    cleanup("secret", name)
+    minted = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "annotations": {"kubernetes.io/service-account.name": "default-editor"},
+        },
+        "type": "kubernetes.io/service-account-token",
+    }
+    status, answer = await k8s("POST", f"api/v1/namespaces/{namespace}/secrets", body=minted)
+    assert status == 403
+    assert "type Opaque" in answer["reason"]
+    assert upstream_calls == []
+    assert cluster.kubectl("get", "secrets", "-n", namespace, "-o", "name").count(name) == 0
+
+
+async def test_the_api_servers_error_messages_about_secrets_are_not_echoed(
+    k8s, namespace, stored_secret
+):
+    name, _ = stored_secret
+    # An invalid label value: the API server's 422 quotes it back in its message and causes.
+    quoted = "not a valid label value " + uuid.uuid4().hex
+    body = token_secret(name, "hf_x")
+    body["metadata"]["labels"]["app.kubernetes.io/name"] = quoted
+    status, answer = await k8s(
+        "PATCH",
+        f"api/v1/namespaces/{namespace}/secrets/{name}",
+        body=body,
+        content_type="application/apply-patch+yaml",
+        params={"fieldManager": FIELD_MANAGER, "dryRun": "All"},
+    )
+    assert status == 422
+    assert answer["reason"] == "Invalid"
+    assert quoted not in json.dumps(answer)
+    assert "details are withheld" in answer["message"]
+
+
+@pytest.mark.parametrize("query", ["watch=yes", "watch=1&watch=false", "watch=", "watch=on"])
+async def test_watch_values_kubernetes_reads_as_true_are_refused(
+    raw_request, upstream_calls, namespace, query
+):
+    status, payload = await raw_request(
+        "GET", f"lws/api/k8s/api/v1/namespaces/{namespace}/persistentvolumeclaims?{query}"
+    )
+    assert status == 403
+    assert "watch" in payload["reason"]
+    assert upstream_calls == []
+
+
+async def test_a_body_over_the_limit_is_answered_413_before_it_is_read(
+    client, namespace, upstream_calls
+):
+    size = 50 * 1024 * 1024
+    sent = 0
+
+    async def body():
+        nonlocal sent
+        chunk = b" " * (1024 * 1024)
+        for _ in range(size // len(chunk)):
+            sent += len(chunk)
+            yield chunk
+
+    try:
+        response = await client.post(
+            f"lws/api/k8s/api/v1/namespaces/{namespace}/services",
+            content=body(),
+            headers={"Content-Type": "application/json", "Content-Length": str(size)},
+        )
+    except httpx.WriteError:
+        response = None  # the server closed the connection after answering
+    if response is not None:
+        assert response.status_code == 413
+        assert response.json()["reason"] == "RequestEntityTooLarge"
+    assert sent < size  # the server stopped reading long before the end
+    assert upstream_calls == []
+    # ...and is still serving.
+    ok = await client.get(f"lws/api/k8s/api/v1/namespaces/{namespace}/services")
+    assert ok.status_code == 200
 
 
 # -- watching ---------------------------------------------------------------------------------
