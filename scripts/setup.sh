@@ -29,6 +29,14 @@ log "Python dependencies"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "jupyterlab==4.6.6" "jupyter-builder>=1.2,<2" \
   "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10"
 
+log "huggingface_hub clients for the download script's tests (oldest in a supported engine image, newest)"
+for version in 0.25.2 2.4.0; do  # keep in step with CLIENTS in jupyterlab_lws/tests/test_download_script.py
+  venv="$HOME/.cache/jupyterlab-lws/venvs/hf-$version"
+  [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import huggingface_hub" 2>/dev/null && continue
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "huggingface_hub==$version"
+done
+
 log "npm dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
