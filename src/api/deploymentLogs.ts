@@ -5,6 +5,7 @@ import { Signal } from '@lumino/signaling';
 
 import type { IDeploymentOverview } from '../model/overview';
 import type { LoadingProgress, PodSummary } from '../model/status';
+import type { ConnectionBudget } from './connectionBudget';
 import type { ILogSource } from './logStream';
 import { LogStream } from './logStream';
 
@@ -30,10 +31,10 @@ const MAX_FAILED_PODS = 3;
  *
  * #### Notes
  * Browsers open at most six HTTP/1.1 connections to the Jupyter server, and every followed
- * log holds one for as long as it runs (the watches hold three more). So only `maxFollow`
- * loading leaders are followed at once, the focused deployment first, and none of a
- * deployment whose log a view already follows (`viewed`); failed pods are read once, and
- * again only when their container restarts.
+ * log holds one for as long as it runs. So only `maxFollow` loading leaders are followed,
+ * the focused deployment first, and none of a deployment whose log a view already follows
+ * (`viewed`); each also needs a slot of the connection budget, after the log views. Failed
+ * pods are read once, and again only when their container restarts.
  */
 export function logTargets(
   overviews: readonly IDeploymentOverview[],
@@ -98,9 +99,16 @@ export function logTargets(
  * Reads the logs {@link logTargets} chooses and keeps their tails, for the list's loading
  * progress and for diagnosis. One {@link LogStream} per target; a target that disappears
  * (the deployment became Ready, the pod was replaced) has its request cancelled.
+ *
+ * #### Notes
+ * Followed targets take `background` slots of the `budget`: a log view takes their slot
+ * (they pause, keeping what they read) and they follow again when a slot is free.
  */
 export class DeploymentLogs implements IDisposable {
-  constructor(private readonly _source: ILogSource) {}
+  constructor(
+    private readonly _source: ILogSource,
+    private readonly _budget?: ConnectionBudget
+  ) {}
 
   /** Emitted when a log read here gets new lines or ends. */
   get changed(): ISignal<this, void> {
@@ -133,7 +141,9 @@ export class DeploymentLogs implements IDisposable {
         container: target.container,
         tailLines: EVIDENCE_TAIL_LINES,
         follow: target.follow,
-        coalesceMs: 500
+        coalesceMs: 500,
+        budget: this._budget,
+        priority: 'background'
       });
       stream.changed.connect(() => this._changed.emit());
       this._streams.set(id, { target, stream });

@@ -27,6 +27,8 @@ export interface ILogOptions {
   tailLines?: number;
   previous?: boolean;
   timestamps?: boolean;
+  /** RFC 3339 time of the first line wanted (a resumed follow). */
+  sinceTime?: string;
 }
 
 /**
@@ -129,12 +131,42 @@ export class KubeClient {
     params: { labelSelector?: string; fieldSelector?: string } = {}
   ): AsyncGenerator<string> {
     const response = await requestRaw(
-      this.k8sPath(resourcePath(type, this.namespace), {
-        ...params,
-        watch: 1,
-        resourceVersion,
-        allowWatchBookmarks: true
-      }),
+      `k8s/${this.watchPath(type, resourceVersion, params)}`,
+      { method: 'GET', signal },
+      this.serverSettings
+    );
+    if (response.body) {
+      yield* readLines(response.body, signal);
+    }
+  }
+
+  /** The Kubernetes API path and query of a watch from a resourceVersion. */
+  watchPath(
+    type: IResourceType,
+    resourceVersion: string,
+    params: { labelSelector?: string; fieldSelector?: string } = {}
+  ): string {
+    return `${resourcePath(type, this.namespace)}${queryString({
+      ...params,
+      watch: 1,
+      resourceVersion,
+      allowWatchBookmarks: true
+    })}`;
+  }
+
+  /**
+   * Opens several watches as ONE streamed request (`lws/api/watches?<id>=<watch path>`); yields
+   * its lines, `<id>\t<event JSON>` or `<id>` alone when that watch ended.
+   */
+  async *multiWatchLines(
+    paths: ReadonlyMap<string, string>,
+    signal: AbortSignal
+  ): AsyncGenerator<string> {
+    const query = [...paths]
+      .map(([id, path]) => `${id}=${encodeURIComponent(path)}`)
+      .join('&');
+    const response = await requestRaw(
+      `watches?${query}`,
       { method: 'GET', signal },
       this.serverSettings
     );

@@ -4,6 +4,11 @@ import { Signal } from '@lumino/signaling';
 
 import type { LoadingProgress } from '../model/status';
 import { modelLoadingProgress } from '../model/status';
+import type {
+  ConnectionBudget,
+  ConnectionPriority,
+  IConnectionLease
+} from './connectionBudget';
 import type { ILogOptions } from './kube';
 import { displayLine, LogTail } from './logTail';
 
@@ -23,6 +28,8 @@ export type LogStreamState =
   /** The server closed the log: the container stopped, or `follow` was off. */
   | 'ended'
   | 'error'
+  /** Not following: no connection was free, or the view is hidden; the lines read are kept. */
+  | 'paused'
   | 'stopped';
 
 /** Options of a {@link LogStream}. */
@@ -38,6 +45,13 @@ export interface ILogStreamOptions {
   previous?: boolean;
   /** Milliseconds over which new lines are gathered into one `changed` (default 100). */
   coalesceMs?: number;
+  /**
+   * The long-lived connections budget a followed log takes a slot of; without a slot the
+   * stream reads the tail once and pauses. Without a budget it always follows.
+   */
+  budget?: ConnectionBudget;
+  /** Its claim on the budget (default `view`). */
+  priority?: ConnectionPriority;
 }
 
 /**
@@ -47,6 +61,10 @@ export interface ILogStreamOptions {
  * #### Notes
  * Lines arrive one by one but views repaint at most every `coalesceMs`: a chatty log costs a
  * few renders a second, not one per line. Disposing cancels the request.
+ *
+ * Lines are asked for with their timestamps, so a paused stream resumes where it stopped
+ * (`sinceTime`, duplicates of the last second skipped) instead of reading the tail again.
+ * A stream paused for want of a connection resumes by itself when the budget frees one.
  */
 export class LogStream implements IDisposable {
   constructor(options: ILogStreamOptions) {
@@ -92,21 +110,44 @@ export class LogStream implements IDisposable {
     if (this._disposed) {
       return;
     }
-    this._abort?.abort();
-    const abort = new AbortController();
-    this._abort = abort;
+    this._close();
     this.tail.clear();
     this._progress = null;
-    this._error = null;
-    this._setState('connecting');
-    void this._run(abort.signal);
+    this._last = null;
+    this._open(false, false);
+  }
+
+  /**
+   * Follows again from the last line read (after a pause); `insist` (the user asked) may take
+   * the slot of the log view that has followed longest. Returns false when it stays paused.
+   */
+  resume(insist = false): boolean {
+    if (this._disposed) {
+      return false;
+    }
+    if (this._state === 'connecting' || this._state === 'streaming') {
+      return true;
+    }
+    this._close();
+    return this._open(this._last !== null, insist);
+  }
+
+  /** Ends the request and frees its connection; the lines are kept for {@link resume}. */
+  pause(): void {
+    this._close();
+    if (this._state === 'connecting' || this._state === 'streaming') {
+      this._setState('paused');
+    }
   }
 
   /** Cancels the request and keeps the lines. */
   stop(): void {
-    this._abort?.abort();
-    this._abort = null;
-    if (this._state === 'connecting' || this._state === 'streaming') {
+    this._close();
+    if (
+      this._state === 'connecting' ||
+      this._state === 'streaming' ||
+      this._state === 'paused'
+    ) {
       this._setState('stopped');
     }
   }
@@ -123,36 +164,130 @@ export class LogStream implements IDisposable {
     Signal.clearData(this);
   }
 
-  private async _run(signal: AbortSignal): Promise<void> {
+  // Opens the request: following with a slot of the budget, else a one-off read of the tail.
+  private _open(resume: boolean, insist: boolean): boolean {
+    const { budget, pod } = this._options;
+    let following = this._options.follow ?? true;
+    if (following && budget) {
+      this._lease = budget.tryAcquire({
+        label: `log ${pod}`,
+        priority: this._options.priority ?? 'view',
+        insist,
+        onRevoked: () => this._revoked()
+      });
+      following = this._lease !== null;
+    }
+    const abort = new AbortController();
+    this._abort = abort;
+    this._error = null;
+    this._setState('connecting');
+    void this._run(abort.signal, following, resume);
+    return following || !(this._options.follow ?? true);
+  }
+
+  private _close(): void {
+    this._abort?.abort();
+    this._abort = null;
+    this._lease?.dispose();
+    this._lease = null;
+    this._waitForSlot(false);
+  }
+
+  // A log view that matters more took the connection.
+  private _revoked(): void {
+    this._lease = null;
+    this._abort?.abort();
+    this._abort = null;
+    this._setState('paused');
+    this._waitForSlot(true);
+  }
+
+  private _waitForSlot(wait: boolean): void {
+    const budget = this._options.budget;
+    if (!budget || wait === this._waiting) {
+      return;
+    }
+    this._waiting = wait;
+    if (wait) {
+      budget.changed.connect(this._onBudgetChanged, this);
+    } else {
+      budget.changed.disconnect(this._onBudgetChanged, this);
+    }
+  }
+
+  private _onBudgetChanged(budget: ConnectionBudget): void {
+    if (this._waiting && budget.free > 0 && this._state === 'paused') {
+      this.resume();
+    }
+  }
+
+  private async _run(
+    signal: AbortSignal,
+    follow: boolean,
+    resume: boolean
+  ): Promise<void> {
     const { source, pod, container, tailLines, previous } = this._options;
-    const follow = this._options.follow ?? true;
-    const options: ILogOptions = { follow, tailLines };
+    const options: ILogOptions = { follow, tailLines, timestamps: true };
     if (container) {
       options.container = container;
     }
     if (previous) {
       options.previous = true;
     }
+    // Lines of the last second already read come again (sinceTime has whole seconds at most).
+    const last = resume ? this._last : null;
+    if (last) {
+      options.sinceTime = last.stamp;
+    }
+    let repeated = last?.count ?? 0;
+    const lease = this._lease;
     try {
       for await (const raw of source.logLines(pod, options, signal)) {
         if (signal.aborted) {
           return;
         }
-        if (raw.includes('checkpoint shards')) {
-          this._progress = modelLoadingProgress(raw) ?? this._progress;
+        const { stamp, key, text } = splitTimestamp(raw);
+        if (last && key !== null) {
+          if (key < last.key || (key === last.key && repeated-- > 0)) {
+            continue;
+          }
         }
-        this.tail.push([displayLine(raw)]);
+        if (key !== null) {
+          this._last =
+            this._last?.key === key
+              ? { ...this._last, count: this._last.count + 1 }
+              : { stamp, key, count: 1 };
+        }
+        if (text.includes('checkpoint shards')) {
+          this._progress = modelLoadingProgress(text) ?? this._progress;
+        }
+        this.tail.push([displayLine(text)]);
         this._state = 'streaming';
         this._schedule();
       }
       if (!signal.aborted) {
-        this._setState('ended');
+        this._release(lease);
+        if (follow || !(this._options.follow ?? true)) {
+          this._setState('ended');
+        } else {
+          // Read the tail once for want of a connection: follow when one is free.
+          this._setState('paused');
+          this._waitForSlot(true);
+        }
       }
     } catch (error) {
       if (!signal.aborted) {
+        this._release(lease);
         this._error = error as Error;
         this._setState('error');
       }
+    }
+  }
+
+  private _release(lease: IConnectionLease | null): void {
+    lease?.dispose();
+    if (this._lease === lease) {
+      this._lease = null;
     }
   }
 
@@ -186,10 +321,39 @@ export class LogStream implements IDisposable {
 
   private _options: ILogStreamOptions;
   private _abort: AbortController | null = null;
+  private _lease: IConnectionLease | null = null;
+  private _waiting = false;
+  /** The newest timestamp read, and how many lines carried it. */
+  private _last: { stamp: string; key: string; count: number } | null = null;
   private _state: LogStreamState = 'stopped';
   private _error: Error | null = null;
   private _progress: LoadingProgress | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
+}
+
+// `2026-01-01T00:00:00.123456789Z text` (the API server's `timestamps=true`; RFC 3339 with up
+// to nine fraction digits, trailing zeros dropped).
+const TIMESTAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z /;
+
+/**
+ * Splits a `timestamps=true` log line into its timestamp, a key that sorts as the time does
+ * (fraction padded to nine digits), and the text; a line without one keeps its text whole.
+ */
+export function splitTimestamp(raw: string): {
+  stamp: string;
+  key: string | null;
+  text: string;
+} {
+  const match = TIMESTAMP.exec(raw);
+  if (!match) {
+    return { stamp: '', key: null, text: raw };
+  }
+  const stamp = match[0].slice(0, -1);
+  return {
+    stamp,
+    key: `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}`,
+    text: raw.slice(match[0].length)
+  };
 }

@@ -5,11 +5,14 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import type { LeaderWorkerSet } from '../model/lws';
+import type { ConnectionBudget } from './connectionBudget';
+import { connectionBudget } from './connectionBudget';
 import type { IClusterContext } from './context';
 import { can, fetchContext } from './context';
 import { KubeClient } from './kube';
 import { Resources } from './resources';
 import { ResourceWatch } from './watch';
+import { WatchMultiplexer } from './watchMux';
 
 /** Pods that belong to a LeaderWorkerSet carry this label (set by the LWS webhook). */
 const LWS_POD_SELECTOR = 'leaderworkerset.sigs.k8s.io/name';
@@ -27,10 +30,15 @@ const SERVICES_SETTLE_MS = 1500;
  *
  * #### Notes
  * Nothing is requested until {@link activate} is called (when a view is first shown), so the
- * extension adds no request to JupyterLab's start-up.
+ * extension adds no request to JupyterLab's start-up. The watches share ONE request
+ * ({@link WatchMultiplexer}), a single slot of the {@link connections} budget.
  */
 export class NamespaceModel implements IDisposable {
-  constructor(readonly serverSettings: ServerConnection.ISettings) {}
+  constructor(
+    readonly serverSettings: ServerConnection.ISettings,
+    /** The long-lived connections budget every stream of the page shares. */
+    readonly connections: ConnectionBudget = connectionBudget
+  ) {}
 
   /** Emitted when the context, a watch's objects or a watch's state change. */
   get changed(): ISignal<this, void> {
@@ -67,9 +75,8 @@ export class NamespaceModel implements IDisposable {
    * The namespace's Services, as last listed (see {@link refreshServices}).
    *
    * #### Notes
-   * Services are listed, not watched: browsers keep at most six HTTP/1.1 connections to the
-   * Jupyter server, the three watches hold three, and followed logs need the rest. They are
-   * listed again when the set of LeaderWorkerSets changes and when a view asks (a deployment
+   * Services are listed, not watched: they change rarely, and a watch would cost a restart of
+   * the shared watch request whenever the set changes. They are listed again when the set of LeaderWorkerSets changes and when a view asks (a deployment
    * became Ready, its detail opened, an action changed them).
    */
   get services(): V1Service[] {
@@ -166,6 +173,11 @@ export class NamespaceModel implements IDisposable {
     }
     const client = new KubeClient(context.namespace, this.serverSettings);
     this._client = client;
+    const source = new WatchMultiplexer({
+      transport: client,
+      budget: this.connections
+    });
+    this._mux = source;
     const start = <T extends object>(
       watch: ResourceWatch<T & { metadata?: any }>
     ) => {
@@ -177,7 +189,7 @@ export class NamespaceModel implements IDisposable {
     if (context.lwsInstalled && can(context, 'leaderworkersets', 'watch')) {
       this._lws = start(
         new ResourceWatch<LeaderWorkerSet>({
-          source: client,
+          source,
           type: Resources.leaderWorkerSets
         })
       );
@@ -188,7 +200,7 @@ export class NamespaceModel implements IDisposable {
     if (can(context, 'pods', 'watch')) {
       this._pods = start(
         new ResourceWatch<V1Pod>({
-          source: client,
+          source,
           type: Resources.pods,
           labelSelector: LWS_POD_SELECTOR
         })
@@ -197,7 +209,7 @@ export class NamespaceModel implements IDisposable {
     if (can(context, 'events', 'watch')) {
       this._events = start(
         new ResourceWatch<CoreV1Event>({
-          source: client,
+          source,
           type: Resources.events
         })
       );
@@ -223,6 +235,8 @@ export class NamespaceModel implements IDisposable {
     for (const watch of this.watches) {
       watch.dispose();
     }
+    this._mux?.dispose();
+    this._mux = null;
     this._lws = this._pods = this._events = null;
   }
 
@@ -233,6 +247,7 @@ export class NamespaceModel implements IDisposable {
   private _lws: ResourceWatch<LeaderWorkerSet> | null = null;
   private _pods: ResourceWatch<V1Pod> | null = null;
   private _events: ResourceWatch<CoreV1Event> | null = null;
+  private _mux: WatchMultiplexer | null = null;
   private _services: V1Service[] = [];
   private _servicesRequest: Promise<void> | null = null;
   private _servicesAgain = false;

@@ -1,6 +1,7 @@
+import { ConnectionBudget } from '../connectionBudget';
 import type { ILogOptions } from '../kube';
 import type { ILogSource } from '../logStream';
-import { LogStream } from '../logStream';
+import { LogStream, splitTimestamp } from '../logStream';
 import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 
 /** A log source whose lines the test pushes, like a followed container log. */
@@ -67,7 +68,12 @@ describe('LogStream', () => {
     expect(stream.tail.lines()).toEqual(['b', 'c', 'd']);
     expect(source.calls[0]).toEqual({
       pod: 'llama-0',
-      options: { follow: true, tailLines: 3, container: 'vllm-leader' }
+      options: {
+        follow: true,
+        tailLines: 3,
+        timestamps: true,
+        container: 'vllm-leader'
+      }
     });
     stream.dispose();
   });
@@ -172,8 +178,143 @@ describe('LogStream', () => {
     expect(source.calls[0].options).toEqual({
       follow: false,
       tailLines: 10,
+      timestamps: true,
       previous: true
     });
     stream.dispose();
+  });
+
+  it('follows with a slot of the budget and frees it when disposed', async () => {
+    const source = new PushedLog();
+    const budget = new ConnectionBudget(1);
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10, budget });
+    stream.start();
+    expect(budget.holders).toEqual(['log p']);
+    await waitFor(() => source.calls.length === 1);
+    expect(source.calls[0].options.follow).toBe(true);
+    stream.dispose();
+    expect(budget.used).toBe(0);
+    expect(source.aborted).toBe(1);
+  });
+
+  it('without a free slot reads the tail once, pauses, and follows from its last line when one frees', async () => {
+    const source = new PushedLog();
+    const budget = new ConnectionBudget(1);
+    const other = budget.tryAcquire({ label: 'other log', priority: 'view' });
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0,
+      budget
+    });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    expect(source.calls[0].options.follow).toBe(false);
+    source.write(
+      '2026-01-01T00:00:01.5Z first',
+      '2026-01-01T00:00:02.25Z second'
+    );
+    source.end();
+    await waitFor(() => stream.state === 'paused');
+    expect(stream.tail.lines()).toEqual(['first', 'second']);
+
+    other!.dispose();
+    await waitFor(() => source.calls.length === 2);
+    expect(source.calls[1].options).toEqual({
+      follow: true,
+      tailLines: 10,
+      timestamps: true,
+      sinceTime: '2026-01-01T00:00:02.25Z'
+    });
+    expect(budget.holders).toEqual(['log p']);
+    // The server repeats what it has from that time on; only the new lines are kept.
+    source.write(
+      '2026-01-01T00:00:02.25Z second',
+      '2026-01-01T00:00:02.250000001Z third'
+    );
+    await waitFor(() => stream.tail.size === 3);
+    expect(stream.tail.lines()).toEqual(['first', 'second', 'third']);
+    expect(stream.state).toBe('streaming');
+    stream.dispose();
+  });
+
+  it('pauses when a view that insists takes its slot, keeping its lines', async () => {
+    const source = new PushedLog();
+    const budget = new ConnectionBudget(1);
+    const first = new LogStream({
+      source,
+      pod: 'a',
+      tailLines: 10,
+      coalesceMs: 0,
+      budget
+    });
+    first.start();
+    source.write('2026-01-01T00:00:01Z kept');
+    await waitFor(() => first.tail.size === 1);
+    const second = new LogStream({
+      source,
+      pod: 'b',
+      tailLines: 10,
+      coalesceMs: 0,
+      budget
+    });
+    second.start();
+    await waitFor(() => source.calls.length === 2);
+    expect(source.calls[1].options.follow).toBe(false);
+    second.pause();
+    expect(second.resume(true)).toBe(true);
+    expect(first.state).toBe('paused');
+    expect(first.tail.lines()).toEqual(['kept']);
+    expect(budget.holders).toEqual(['log b']);
+    expect(source.aborted).toBeGreaterThanOrEqual(1);
+    second.dispose();
+    // The slot is free again: the paused one follows by itself.
+    await waitFor(() => first.state === 'connecting' && budget.used === 1);
+    expect(source.calls[source.calls.length - 1].options.sinceTime).toBe(
+      '2026-01-01T00:00:01Z'
+    );
+    first.dispose();
+    expect(budget.used).toBe(0);
+  });
+
+  it('a hidden view pauses and frees its slot; it does not follow again by itself', async () => {
+    const source = new PushedLog();
+    const budget = new ConnectionBudget(1);
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10, budget });
+    stream.start();
+    stream.pause();
+    expect(stream.state).toBe('paused');
+    expect(budget.used).toBe(0);
+    const other = budget.tryAcquire({ label: 'other', priority: 'view' });
+    other!.dispose();
+    expect(stream.state).toBe('paused');
+    expect(stream.resume()).toBe(true);
+    expect(budget.holders).toEqual(['log p']);
+    stream.dispose();
+  });
+});
+
+describe('splitTimestamp', () => {
+  it('splits the timestamp off, with a key that sorts as the time does', () => {
+    const short = splitTimestamp('2026-01-01T00:00:00.5Z INFO a');
+    const long = splitTimestamp('2026-01-01T00:00:00.123456789Z INFO b');
+    expect(short).toEqual({
+      stamp: '2026-01-01T00:00:00.5Z',
+      key: '2026-01-01T00:00:00.500000000',
+      text: 'INFO a'
+    });
+    expect(long.key! < short.key!).toBe(true);
+    expect(splitTimestamp('2026-01-01T00:00:07Z x').key).toBe(
+      '2026-01-01T00:00:07.000000000'
+    );
+  });
+
+  it('keeps a line without a timestamp whole', () => {
+    expect(splitTimestamp('plain text')).toEqual({
+      stamp: '',
+      key: null,
+      text: 'plain text'
+    });
   });
 });

@@ -26,11 +26,10 @@ import type { LoadingProgress } from '../../model/status';
 const CLOCK_MS = 15_000;
 
 /**
- * Followed logs the sidebar may hold at once, log views and loading-progress reads together:
- * with the three watches that leaves one of the browser's six connections per server (HTTP/1.1)
- * to JupyterLab's own requests.
+ * Loading leaders whose logs are followed in the background for their progress; each needs a
+ * slot of the namespace's connection budget, which log views take first.
  */
-const FOLLOW_BUDGET = 2;
+const BACKGROUND_FOLLOWS = 2;
 
 /** Lines of an open log view that diagnosis reads (the newest). */
 const VIEWER_EVIDENCE_LINES = 2000;
@@ -210,13 +209,9 @@ export class DeploymentsModel implements IDisposable {
     const streams = this._viewers.get(name) ?? new Set<LogStream>();
     streams.add(stream);
     this._viewers.set(name, streams);
-    const onChange = () => {
-      this._invalidateLater(name);
-      if (this._activeViewers() !== this._followedByViewers) {
-        this._updateLogTargets();
-      }
-    };
+    const onChange = () => this._invalidateLater(name);
     stream.changed.connect(onChange);
+    this._updateLogTargets();
     let disposed = false;
     return {
       get isDisposed() {
@@ -256,7 +251,9 @@ export class DeploymentsModel implements IDisposable {
     if (client !== this._client) {
       this._logs?.dispose();
       this._client = client;
-      this._logs = client ? new DeploymentLogs(client) : null;
+      this._logs = client
+        ? new DeploymentLogs(client, this.namespace.connections)
+        : null;
       this._logs?.changed.connect(() => {
         this._diagnoses.clear();
         this._changed.emit();
@@ -305,37 +302,19 @@ export class DeploymentsModel implements IDisposable {
     this._changed.emit();
   }
 
-  // Followed logs share the connection budget with the background reads.
+  // A deployment whose log a view follows needs no background read.
   private _updateLogTargets(): void {
     if (this._disposed) {
       return;
     }
-    this._followedByViewers = this._activeViewers();
     const viewed = new Set(
       [...this._viewers]
         .filter(([, streams]) => streams.size > 0)
         .map(([name]) => name)
     );
     this._logs?.update(
-      logTargets(
-        this._overviews,
-        this._selected,
-        Math.max(0, FOLLOW_BUDGET - this._followedByViewers),
-        viewed
-      )
+      logTargets(this._overviews, this._selected, BACKGROUND_FOLLOWS, viewed)
     );
-  }
-
-  private _activeViewers(): number {
-    let active = 0;
-    for (const streams of this._viewers.values()) {
-      for (const stream of streams) {
-        if (stream.state === 'connecting' || stream.state === 'streaming') {
-          active += 1;
-        }
-      }
-    }
-    return active;
   }
 
   // A followed log changes many times a second; its diagnosis need not.
@@ -384,7 +363,6 @@ export class DeploymentsModel implements IDisposable {
     { answer: IEndpointAnswer | null; checking: boolean }
   >();
   private _clock: ReturnType<typeof setInterval> | null = null;
-  private _followedByViewers = 0;
   private _pendingDiagnosis = new Set<string>();
   private _disposed = false;
   private _changed = new Signal<this, void>(this);

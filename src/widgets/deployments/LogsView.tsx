@@ -39,9 +39,11 @@ export interface ILogsViewOptions {
  * rendering only the visible lines.
  *
  * #### Notes
- * The view owns exactly one {@link LogStream} at a time (closing the tab or choosing another
- * pod cancels its request; a hidden tab pauses it). When the pod's container restarts or LWS
- * recreates the pod under the same name, the ended stream is started again.
+ * The view owns exactly one {@link LogStream} at a time: closing the tab disposes the view and
+ * cancels its request, choosing another pod replaces it, a hidden tab pauses it (and resumes
+ * from its last line when shown). Following takes a slot of the namespace's connection budget;
+ * without one the view shows the lines read and a "Follow" control. When the pod's container
+ * restarts or LWS recreates the pod under the same name, the ended stream is started again.
  */
 export class LogsView extends ReactWidget {
   constructor(options: ILogsViewOptions) {
@@ -89,17 +91,27 @@ export class LogsView extends ReactWidget {
     super.dispose();
   }
 
+  /** Follows the log again, taking the connection of the view that has followed longest. */
+  follow(): void {
+    this._stream?.resume(true);
+  }
+
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    // A closed tab is gone for good: its request ends now and the opener forgets it.
+    this.dispose();
+  }
+
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    // A log nobody sees holds no connection (the browser has six per server); showing the
-    // tab again reads the tail afresh.
-    this._stream?.stop();
+    // A log nobody sees holds no connection (the browser has six per server).
+    this._stream?.pause();
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    if (this._stream?.state === 'stopped') {
-      this._connect();
+    if (this._stream?.state === 'paused') {
+      this._stream.resume();
     }
   }
 
@@ -180,6 +192,19 @@ export class LogsView extends ReactWidget {
         </div>
         <p className="jp-lws-LogsView-status" data-testid="lws-logs-status">
           {this._statusText()}
+          {stream?.state === 'paused' && (
+            <Button
+              small
+              className="jp-lws-LogsView-resume"
+              onClick={() => this.follow()}
+              title={trans.__(
+                'Follow this log; the log view that has followed longest pauses'
+              )}
+              data-testid="lws-logs-resume"
+            >
+              {trans.__('Follow')}
+            </Button>
+          )}
         </p>
         {this._search && (
           <VirtualLog
@@ -247,7 +272,9 @@ export class LogsView extends ReactWidget {
       pod: this._pod,
       container: pod?.spec?.containers?.[0]?.name,
       tailLines,
-      previous: this._previous
+      previous: this._previous,
+      budget: model.namespace.connections,
+      priority: 'view'
     });
     this._stream = stream;
     this._search = new LogSearch(stream.tail);
@@ -342,6 +369,8 @@ function stateText(
       return trans.__('The log ended (the container stopped)');
     case 'error':
       return trans.__('Cannot read the log: %1', error?.message ?? '');
+    case 'paused':
+      return trans.__('Paused: no free connection, showing the lines read');
     case 'stopped':
       return trans.__('Stopped');
   }

@@ -25,10 +25,12 @@ export function logsOpener(
     const existing = [...open].find(
       view => view.deployment === deployment && view.pod === pod
     );
-    if (existing) {
+    if (existing?.isAttached) {
       shell.activateById(existing.id);
       return existing;
     }
+    // A view taken out of the shell without being closed cannot be shown again.
+    existing?.dispose();
     const { LogsView } = await import('./LogsView');
     const view = new LogsView({
       model,

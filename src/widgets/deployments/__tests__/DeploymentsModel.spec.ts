@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import { Signal } from '@lumino/signaling';
 
+import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { ILogOptions } from '../../../api/kube';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import type { LeaderWorkerSet } from '../../../model/lws';
@@ -35,6 +36,8 @@ class FakeNamespace {
   servicesRefreshed = 0;
   logRequests: string[] = [];
   open = new Set<AbortSignal>();
+  /** Two slots: as if the watches held one of three. */
+  connections = new ConnectionBudget(2);
 
   /** Log requests open now (followed logs hold a connection each). */
   openLogs(): number {
@@ -44,13 +47,16 @@ class FakeNamespace {
     logLines: async function* (
       this: FakeNamespace,
       pod: string,
-      _options: ILogOptions,
+      options: ILogOptions,
       signal: AbortSignal
     ): AsyncGenerator<string> {
       this.logRequests.push(pod);
       this.open.add(signal);
       try {
         yield 'Loading safetensors checkpoint shards:  50% Completed | 15/30 [00:20<00:20,  1.4s/it]';
+        if (!options.follow) {
+          return;
+        }
         await new Promise<void>(resolve =>
           signal.addEventListener('abort', () => resolve())
         );
@@ -181,7 +187,7 @@ describe('DeploymentsModel', () => {
 });
 
 describe('DeploymentsModel connection budget', () => {
-  it('follows at most two logs at once, log views first, background progress reads after', async () => {
+  it('follows loading leaders in the background until log views need the slots', async () => {
     const namespace = new FakeNamespace();
     const model = new DeploymentsModel(namespace as unknown as NamespaceModel);
     const loadingPods = (name: string) => [
@@ -196,33 +202,40 @@ describe('DeploymentsModel connection budget', () => {
     });
     await waitFor(() => namespace.openLogs() === 2);
     expect(namespace.logRequests).toEqual(['a-0', 'b-0']);
+    await waitFor(() => model.progress('a') !== null);
 
     const { LogStream } = await import('../../../api/logStream');
     const view = (pod: string) => {
       const stream = new LogStream({
         source: namespace.client,
         pod,
-        tailLines: 10
+        tailLines: 10,
+        budget: namespace.connections,
+        priority: 'view'
       });
       const registration = model.addLogViewer('z', stream);
       stream.start();
       return { stream, registration };
     };
     const first = view('z-0');
-    await waitFor(() => namespace.logRequests.length === 3);
-    await waitFor(() => namespace.openLogs() === 2);
     const second = view('z-0-1');
     await waitFor(() => namespace.logRequests.length === 4);
     await waitFor(() => namespace.openLogs() === 2);
-    expect(model.progress('a')).toBeNull();
+    expect(namespace.connections.holders).toEqual(['log z-0', 'log z-0-1']);
+    // The paused background reads keep what they read.
+    expect(model.progress('a')).not.toBeNull();
 
     for (const { stream, registration } of [first, second]) {
       registration.dispose();
       stream.dispose();
     }
     await waitFor(() => namespace.openLogs() === 2);
-    await waitFor(() => model.progress('a') !== null);
+    expect(namespace.connections.holders.sort()).toEqual([
+      'log a-0',
+      'log b-0'
+    ]);
     model.dispose();
     await waitFor(() => namespace.openLogs() === 0);
+    expect(namespace.connections.used).toBe(0);
   });
 });
