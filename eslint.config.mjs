@@ -18,7 +18,8 @@ export default defineConfig([
       '**/__tests__',
       'ui-tests',
       'cli',
-      'bench'
+      'bench',
+      '**/*.generated.ts'
     ]
   },
   js.configs.recommended,

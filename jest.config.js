@@ -15,6 +15,9 @@ const esModules = [
 
 const baseConfig = jestJupyterLab(__dirname);
 
+// The Jobs' Python scripts become src/model/jobScripts.generated.ts (as in `npm run build:lib`).
+require('./scripts/embed-job-scripts')();
+
 module.exports = {
   ...baseConfig,
   automock: false,

@@ -1,4 +1,4 @@
-// The command line: `jupyterlab-lws render|plan|check|diagnose`. Argument parsing and printing only;
+// The command line: `jupyterlab-lws render|plan|check|diagnose|download`. Argument parsing and printing only;
 // every rule lives in ./model, shared with the JupyterLab UI. A subcommand is one entry of
 // COMMANDS (summary, usage, options, run).
 
@@ -22,6 +22,12 @@ import {
   validateSpec
 } from './model';
 import { diagnose } from './model/diagnose';
+import type { IDownloadRequest } from './model/download';
+import {
+  buildDownloadJob,
+  downloadTarget,
+  validateDownload
+} from './model/download';
 import { parseDiagnoseInput } from './model/diagnoseInput';
 
 /** Where the CLI reads and writes: the process by default, buffers in tests. */
@@ -35,17 +41,21 @@ export interface ICliIo {
 /** Parsed command-line arguments of one subcommand. */
 export interface IParsedArgs {
   positionals: string[];
-  options: Record<string, string | true>;
+  /** A `list` option's values in order; a `value` option's last value; `true` for a flag. */
+  options: Record<string, string | true | string[]>;
 }
 
 /** One subcommand. */
 export interface ICommand {
   summary: string;
   usage: string;
-  /** Option names (without `--`) and whether each takes a value. */
-  options: Record<string, 'flag' | 'value'>;
+  /** Option names (without `--`) and whether each takes a value (`list`: repeatable). */
+  options: Record<string, OptionKind>;
   run(args: IParsedArgs, io: ICliIo): Promise<number>;
 }
+
+/** A flag, an option with one value, or a repeatable option. */
+export type OptionKind = 'flag' | 'value' | 'list';
 
 /** Exit code for a bad invocation (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
@@ -212,6 +222,69 @@ Exits 1 when the spec has errors, 0 when it only has warnings.`,
     }
   },
 
+  download: {
+    summary:
+      "print the Job that downloads a model into the profile's model volume",
+    usage: `download MODEL [--revision R] [--include GLOB]... [--exclude GLOB]... [--token-secret NAME] [--profile ID] [--namespace NS]
+  MODEL               Hugging Face model id, e.g. meta-llama/Llama-3.3-70B-Instruct
+  --revision R        branch, tag or commit (default main)
+  --include GLOB      download only matching files (repeatable), e.g. "*.safetensors"
+  --exclude GLOB      skip matching files (repeatable), e.g. "original/*"
+  --token-secret NAME Secret whose key "token" holds the HF token (gated models)
+  ${PROFILE_HELP}
+  --namespace NS      set metadata.namespace
+The Job writes <HF_HOME>/hub/models--org--name on the profile's PVC (HF_HOME = its mount
+path), where deployments with the same HF_HOME find the model. Exits 1 on invalid input.`,
+    options: {
+      revision: 'value',
+      include: 'list',
+      exclude: 'list',
+      'token-secret': 'value',
+      profile: 'value',
+      namespace: 'value'
+    },
+    async run(args, io) {
+      if (args.positionals.length !== 1) {
+        throw new UsageError('Give exactly one MODEL id.');
+      }
+      const options = args.options;
+      const profile = profileOption(options);
+      const text = (name: string) =>
+        typeof options[name] === 'string'
+          ? (options[name] as string)
+          : undefined;
+      const list = (name: string) =>
+        Array.isArray(options[name]) ? (options[name] as string[]) : [];
+      const request: IDownloadRequest = {
+        repo: args.positionals[0],
+        include: list('include'),
+        exclude: list('exclude')
+      };
+      const revision = text('revision');
+      if (revision !== undefined) {
+        request.revision = revision;
+      }
+      const tokenSecret = text('token-secret');
+      if (tokenSecret !== undefined) {
+        request.tokenSecret = tokenSecret;
+      }
+      const target = downloadTarget(profile);
+      const issues = validateDownload(request, target);
+      if (hasErrors(issues)) {
+        io.stderr(formatIssues(issues));
+        return EXIT_INVALID;
+      }
+      const namespace = text('namespace');
+      const job = buildDownloadJob(
+        request,
+        target,
+        namespace !== undefined ? { namespace } : {}
+      );
+      io.stdout(manifestsToYaml([job]));
+      return 0;
+    }
+  },
+
   diagnose: {
     summary: 'explain known failures in engine logs and Kubernetes events',
     usage: `diagnose [FILE]
@@ -304,7 +377,7 @@ function usage(): string {
 /** `--name value`, `--name=value`, `--flag`, positionals; `--` ends the options. */
 export function parseArgs(
   argv: readonly string[],
-  known: Record<string, 'flag' | 'value'>
+  known: Record<string, OptionKind>
 ): IParsedArgs {
   const parsed: IParsedArgs = { positionals: [], options: {} };
   for (let i = 0; i < argv.length; i++) {
@@ -327,12 +400,16 @@ export function parseArgs(
         throw new UsageError(`--${name} takes no value.`);
       }
       parsed.options[name] = true;
-    } else if (inline !== undefined) {
-      parsed.options[name] = inline;
-    } else if (i + 1 < argv.length) {
-      parsed.options[name] = argv[++i];
     } else {
-      throw new UsageError(`--${name} needs a value.`);
+      if (inline === undefined && i + 1 >= argv.length) {
+        throw new UsageError(`--${name} needs a value.`);
+      }
+      const value = inline ?? argv[++i];
+      const previous = parsed.options[name];
+      parsed.options[name] =
+        kind === 'list'
+          ? [...(Array.isArray(previous) ? previous : []), value]
+          : value;
     }
   }
   return parsed;
@@ -393,16 +470,7 @@ async function loadSpec(
       'Give exactly one SPEC file (or - for standard input).'
     );
   }
-  const profileId = args.options.profile;
-  const profile =
-    typeof profileId === 'string'
-      ? findProfile(profileId)
-      : BUILTIN_PROFILES[0];
-  if (!profile) {
-    throw new UsageError(
-      `Unknown profile "${String(profileId)}"; known: ${BUILTIN_PROFILES.map(entry => entry.id).join(', ')}.`
-    );
-  }
+  const profile = profileOption(args.options);
   const path = args.positionals[0];
   let text: string;
   try {
@@ -428,6 +496,20 @@ async function loadSpec(
     issues: [...parsed.issues, ...validateSpec(parsed.spec, profile)],
     profile
   };
+}
+
+function profileOption(options: IParsedArgs['options']): IClusterProfile {
+  const profileId = options.profile;
+  const profile =
+    typeof profileId === 'string'
+      ? findProfile(profileId)
+      : BUILTIN_PROFILES[0];
+  if (!profile) {
+    throw new UsageError(
+      `Unknown profile "${String(profileId)}"; known: ${BUILTIN_PROFILES.map(entry => entry.id).join(', ')}.`
+    );
+  }
+  return profile;
 }
 
 async function modelForPlan(

@@ -106,5 +106,16 @@ function profileProblem(entry: unknown): string | undefined {
   ) {
     return `"${profile.id}" has a "storage" without pvc and mountPath`;
   }
+  for (const key of ['downloadImage', 'hfEndpoint']) {
+    if (profile[key] !== undefined && typeof profile[key] !== 'string') {
+      return `"${profile.id}" has a "${key}" that is not text`;
+    }
+  }
+  if (
+    typeof profile.hfEndpoint === 'string' &&
+    !/^https?:\/\/[^/\s]+/.test(profile.hfEndpoint)
+  ) {
+    return `"${profile.id}" has an "hfEndpoint" that is not an http(s) address`;
+  }
   return undefined;
 }

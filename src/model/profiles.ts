@@ -19,6 +19,10 @@ export interface IClusterProfile {
   storage?: IStorageSettings;
   /** Default image per engine. */
   images?: Partial<Record<EngineName, string>>;
+  /** Image of the download Job: any with python3 and huggingface_hub; the vLLM image by default. */
+  downloadImage?: string;
+  /** A Hugging Face Hub mirror (HF_ENDPOINT) for clusters with no route to huggingface.co. */
+  hfEndpoint?: string;
 }
 
 /**

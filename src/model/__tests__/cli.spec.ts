@@ -271,6 +271,80 @@ describe('jupyterlab-lws check', () => {
   });
 });
 
+describe('jupyterlab-lws download', () => {
+  it('prints the download Job of a model as YAML', async () => {
+    const { code, stdout, stderr } = await run([
+      'download',
+      'meta-llama/Llama-3.3-70B-Instruct',
+      '--token-secret',
+      'hf-token',
+      '--namespace',
+      'project-user-alice'
+    ]);
+    expect([code, stderr]).toEqual([0, '']);
+    const [document] = parseAllDocuments(stdout) as any[];
+    const job = document.toJS();
+    expect(job.kind).toBe('Job');
+    expect(job.metadata.namespace).toBe('project-user-alice');
+    const container = job.spec.template.spec.containers[0];
+    expect(container.args[0]).toBe(
+      readFileSync(join(root, 'jupyterlab_lws/jobs/download_model.py'), 'utf8')
+    );
+    expect(container.env[2]).toEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } }
+    });
+  });
+
+  it('takes a revision and repeated --include and --exclude', async () => {
+    const { code, stdout } = await run([
+      'download',
+      'org/model',
+      '--revision=v2',
+      '--include',
+      '*.json',
+      '--include=*.safetensors',
+      '--exclude',
+      'original/*'
+    ]);
+    expect(code).toBe(0);
+    const env = Object.fromEntries(
+      (parseAllDocuments(stdout) as any[])[0]
+        .toJS()
+        .spec.template.spec.containers[0].env.map((variable: any) => [
+          variable.name,
+          variable.value
+        ])
+    );
+    expect(env).toMatchObject({
+      REVISION: 'v2',
+      ALLOW_PATTERNS: '["*.json","*.safetensors"]',
+      IGNORE_PATTERNS: '["original/*"]'
+    });
+  });
+
+  it('exits 1 with the reason on a malformed model id or glob', async () => {
+    const { code, stdout, stderr } = await run([
+      'download',
+      'https://huggingface.co/org/model',
+      '--include',
+      '/abs'
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'error [download-repo-invalid] repo: Enter the model id, not its web address: org/model.\n' +
+        'error [download-glob-invalid] include: The include pattern "/abs" starts with "/": file paths in a repository are relative (e.g. "*.safetensors").\n'
+    );
+  });
+
+  it('needs exactly one model', async () => {
+    const { code, stderr } = await run(['download']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Give exactly one MODEL id.');
+  });
+});
+
 describe('the command table', () => {
   it('lists render, plan and check in the usage', async () => {
     const { code, stdout } = await run(['--help']);
