@@ -33,13 +33,17 @@ import tornado
 from tornado.iostream import StreamClosedError
 
 from .allowlist import Decision, authorize
+from .config import NotInClusterError
 from .kube_client import UpstreamError
 from .routes import LwsError, LwsRouteHandler, json_errors
 
-__all__ = ["MAX_WATCHES", "WatchesRouteHandler"]
+__all__ = ["MAX_WATCHES", "QUEUED_LINES", "WatchesRouteHandler"]
 
 MAX_WATCHES = 8
 """Watches one request may carry (the sidebar opens three)."""
+
+QUEUED_LINES = 1024
+"""Lines waiting for the browser before the upstream reads wait too."""
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 
@@ -90,6 +94,8 @@ class WatchesRouteHandler(LwsRouteHandler):
     async def _follow(
         self, stream_id: str, decision: Decision, out: asyncio.Queue[bytes | None]
     ) -> None:
+        """Relay one upstream watch into ``out``; then its end line and ``None``."""
+        problem: bytes | None = None
         try:
             async with self.kube.stream(
                 "GET",
@@ -103,32 +109,35 @@ class WatchesRouteHandler(LwsRouteHandler):
                         status = json.loads(body)
                     except ValueError:
                         status = {}
-                    await out.put(
-                        _status_line(
-                            stream_id,
-                            response.status_code,
-                            str(status.get("message") or body or response.reason_phrase),
-                            str(status.get("reason") or ""),
-                        )
+                    problem = _status_line(
+                        stream_id,
+                        response.status_code,
+                        str(status.get("message") or body or response.reason_phrase),
+                        str(status.get("reason") or ""),
                     )
-                    return
-                async for line in response.aiter_lines():
-                    if line:
-                        await out.put(f"{stream_id}\t{line}\n".encode())
+                else:
+                    async for line in response.aiter_lines():
+                        if line:
+                            # A full queue (a slow browser) holds the upstream reads back.
+                            await out.put(f"{stream_id}\t{line}\n".encode())
         except UpstreamError as error:
-            await out.put(_status_line(stream_id, 502, str(error), "UpstreamUnreachable"))
+            problem = _status_line(stream_id, 502, str(error), "UpstreamUnreachable")
+        except NotInClusterError as error:
+            problem = _status_line(stream_id, 503, str(error), "NotInCluster")
         except httpx.TransportError as error:
             self.log.info("jupyterlab-lws: upstream watch %s ended: %r", stream_id, error)
-        finally:
-            out.put_nowait(f"{stream_id}\n".encode())
-            out.put_nowait(None)
+        # Not in a `finally`: a cancelled relay (the browser went away) has no reader to tell.
+        if problem is not None:
+            await out.put(problem)
+        await out.put(f"{stream_id}\n".encode())
+        await out.put(None)
 
     async def _pump(self, decisions: list[tuple[str, Decision]]) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.set_header("Cache-Control", "no-cache")
         self.set_header("X-Accel-Buffering", "no")
         await self.flush()
-        out: asyncio.Queue[bytes | None] = asyncio.Queue()
+        out: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUED_LINES)
         tasks = [
             asyncio.ensure_future(self._follow(stream_id, decision, out))
             for stream_id, decision in decisions

@@ -11,6 +11,7 @@ import type { IClusterContext } from './context';
 import { can, fetchContext } from './context';
 import { KubeClient } from './kube';
 import { Resources } from './resources';
+import type { IWatchSource } from './watch';
 import { ResourceWatch } from './watch';
 import { WatchMultiplexer } from './watchMux';
 
@@ -113,6 +114,14 @@ export class NamespaceModel implements IDisposable {
       this._servicesRequest = null;
     });
     return this._servicesRequest;
+  }
+
+  /**
+   * The namespace's shared watch request: a {@link ResourceWatch} of another resource (e.g.
+   * the download Jobs) built on it takes no connection of its own.
+   */
+  get watchSource(): IWatchSource | null {
+    return this._mux;
   }
 
   /** The watches, for their connection state and errors. */

@@ -138,7 +138,12 @@ export class LogsView extends ReactWidget {
       pods.push(this._pod);
     }
     return (
-      <div className="jp-lws-LogsView-content" data-testid="lws-logs">
+      <div
+        className="jp-lws-LogsView-content"
+        data-testid="lws-logs"
+        data-pod={this._pod}
+        data-state={stream?.state ?? ''}
+      >
         <div className="jp-lws-LogsView-toolbar" role="toolbar">
           <HTMLSelect
             value={this._pod}
