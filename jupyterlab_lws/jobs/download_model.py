@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import threading
+import time
 from contextlib import suppress
 
 PREFIX = "LWS-DOWNLOAD"
@@ -39,8 +40,13 @@ class DownloadFailure(Exception):
 
 
 def emit(event, **fields):
-    """Print one machine-readable line and flush, so a followed log shows it at once."""
-    print(f"{PREFIX} {json.dumps(dict(event=event, **fields), sort_keys=True)}", flush=True)
+    """Print one machine-readable line and flush, so a followed log shows it at once.
+
+    Each line carries its time (Unix seconds), so the UI computes rate and remaining time
+    from the log alone, also when it reads the lines long after they were written.
+    """
+    line = json.dumps(dict(event=event, time=round(time.time(), 3), **fields), sort_keys=True)
+    print(f"{PREFIX} {line}", flush=True)
 
 
 def patterns(name):
