@@ -1,6 +1,8 @@
 // A model download as the UI shows it: the download script's progress lines
 // (jupyterlab_lws/jobs/download_model.py) and the Job's and pod's state, folded into one
 // state with progress, rate, time left, and failures explained in plain words with their fix.
+// Failure texts are data: the sidebar passes them through the translator.
+/* eslint-disable jupyter/no-untranslated-string */
 
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { DOWNLOAD_ANNOTATIONS } from './download';
