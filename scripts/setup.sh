@@ -37,6 +37,12 @@ for version in 0.25.2 2.4.0; do  # keep in step with CLIENTS in jupyterlab_lws/t
   "$venv/bin/pip" install -q --disable-pip-version-check "huggingface_hub==$version"
 done
 
+log "the chat's test engine: llama-cpp-python's OpenAI-compatible server (llama.cpp built from source,"
+log "about 7 minutes once; pip caches the wheel), gguf for its tiny model, openai for notebook code"
+python3 -c "import llama_cpp, fastapi, sse_starlette, gguf, openai" 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    "llama-cpp-python[server]==0.3.36" "gguf>=0.10,<1" "openai>=1.40,<4"
+
 log "npm dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
