@@ -302,6 +302,10 @@ def test_the_cache_script_lists_and_deletes_models(hub, tmp_path):
     assert deleted.returncode == 0
     assert events(deleted.stdout, "LWS-CACHE ")[0]["freedBytes"] == model["sizeOnDisk"]
     assert not (cache_dir / "models--org--tiny-model").exists()
+    save_fixture("cache-deleted", deleted.stdout, cache_dir, hub)
+    empty = run(version, {"PATH": os.environ["PATH"], "CACHE_DIR": str(cache_dir)}, CACHE_SCRIPT)
+    assert events(empty.stdout, "LWS-CACHE ")[0]["models"] == []
+    save_fixture("cache-list-empty", empty.stdout, cache_dir, hub)
     refused = run(version, {**env, "MODEL_ID": "../etc"}, CACHE_SCRIPT)
     assert refused.returncode == 3
     assert events(refused.stdout, "LWS-CACHE ")[0]["id"] == "bad-input"

@@ -191,3 +191,55 @@ export function deploymentsUsingModel(
     })
     .map(lws => lws.metadata?.name ?? '');
 }
+
+/** Whether a deployment's model is in the volume, as the new-deployment form says it. */
+export type ModelAvailability =
+  /** The volume was not listed yet. */
+  | { kind: 'unknown' }
+  | { kind: 'cached'; sizeOnDisk: number; incomplete: boolean }
+  | { kind: 'downloading'; percent: number }
+  | { kind: 'not-cached' };
+
+/**
+ * The availability of `repo`: a running download first (its progress), else the last cache
+ * listing, else unknown. A model whose download just finished is cached even before the
+ * volume is listed again.
+ */
+export function modelAvailability(
+  repo: string,
+  cache: ICachedModel[] | null,
+  download?: {
+    phase: string;
+    progress: {
+      bytes: number;
+      bytesTotal: number;
+      done?: { sizeOnDisk: number };
+    };
+  }
+): ModelAvailability {
+  if (download?.phase === 'downloading' || download?.phase === 'waiting') {
+    const { bytes, bytesTotal } = download.progress;
+    return {
+      kind: 'downloading',
+      percent: bytesTotal > 0 ? Math.floor((100 * bytes) / bytesTotal) : 0
+    };
+  }
+  if (download?.phase === 'done' && download.progress.done) {
+    return {
+      kind: 'cached',
+      sizeOnDisk: download.progress.done.sizeOnDisk,
+      incomplete: false
+    };
+  }
+  if (cache === null) {
+    return { kind: 'unknown' };
+  }
+  const cached = findCachedModel(cache, repo);
+  return cached
+    ? {
+        kind: 'cached',
+        sizeOnDisk: cached.sizeOnDisk,
+        incomplete: cached.incomplete
+      }
+    : { kind: 'not-cached' };
+}

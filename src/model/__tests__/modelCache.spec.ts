@@ -11,6 +11,7 @@ import {
   deploymentsUsingModel,
   findCachedModel,
   findCacheReport,
+  modelAvailability,
   parseCacheLine
 } from '../modelCache';
 import { MODEL_CACHE_SCRIPT } from '../jobScripts.generated';
@@ -91,5 +92,50 @@ describe('deploymentsUsingModel', () => {
       lws('c', 'ORG/M')
     ];
     expect(deploymentsUsingModel(deployments, 'org/m')).toEqual(['a', 'c']);
+  });
+});
+
+describe('modelAvailability', () => {
+  const cached = [
+    { repo: 'org/m', sizeOnDisk: 141e9, revisions: [], incomplete: false }
+  ];
+  const progress = (bytes: number, done?: { sizeOnDisk: number }) => ({
+    bytes,
+    bytesTotal: 200,
+    ...(done ? { done } : {})
+  });
+
+  it('is unknown until the volume is listed', () => {
+    expect(modelAvailability('org/m', null)).toEqual({ kind: 'unknown' });
+  });
+
+  it('says cached with the size, or not cached', () => {
+    expect(modelAvailability('ORG/M', cached)).toEqual({
+      kind: 'cached',
+      sizeOnDisk: 141e9,
+      incomplete: false
+    });
+    expect(modelAvailability('org/x', cached)).toEqual({ kind: 'not-cached' });
+  });
+
+  it('prefers a running or finished download to an older listing', () => {
+    expect(
+      modelAvailability('org/x', cached, {
+        phase: 'downloading',
+        progress: progress(50)
+      })
+    ).toEqual({ kind: 'downloading', percent: 25 });
+    expect(
+      modelAvailability('org/x', null, {
+        phase: 'done',
+        progress: progress(200, { sizeOnDisk: 210 })
+      })
+    ).toEqual({ kind: 'cached', sizeOnDisk: 210, incomplete: false });
+    expect(
+      modelAvailability('org/x', cached, {
+        phase: 'failed',
+        progress: progress(10)
+      })
+    ).toEqual({ kind: 'not-cached' });
   });
 });
