@@ -14,6 +14,7 @@ import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
 import { newDeploymentPlugin } from './newDeploymentPlugin';
 import { logsOpener } from './widgets/deployments/openLogs';
+import { addDownloadCommands } from './widgets/modelDownloads/commands';
 import { LwsSidebar } from './widgets/sidebar';
 
 const PLUGIN_ID = 'jupyterlab-lws:plugin';
@@ -59,6 +60,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     void settingRegistry?.load(PLUGIN_ID).then(settings => {
       const read = () => {
         logTailLines = settings.get('logTailLines').composite as number;
+        sidebar.downloads.setSettings(settings.composite);
       };
       read();
       settings.changed.connect(read);
@@ -88,6 +90,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
     });
 
+    addDownloadCommands(app.commands, sidebar.downloads, trans, () =>
+      app.shell.activateById(sidebar.id)
+    );
     app.commands.addCommand(CommandIDs.openSidebar, {
       label: trans.__('Show Multi-node Deployments'),
       icon: lwsIcon,

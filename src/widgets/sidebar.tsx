@@ -14,6 +14,8 @@ import { DeploymentActions } from './deployments/actions';
 import { DeploymentsModel } from './deployments/DeploymentsModel';
 import { DeploymentsPanel } from './deployments/DeploymentsPanel';
 import type { IOpenLogsArgs } from './deployments/openLogs';
+import { DownloadsModel } from './modelDownloads/DownloadsModel';
+import { DownloadsSection } from './modelDownloads/DownloadsSection';
 
 /** Options of {@link LwsSidebar}. */
 export interface ILwsSidebarOptions {
@@ -40,6 +42,7 @@ export class LwsSidebar extends ReactWidget {
     this.addClass('jp-lws-Sidebar');
     this.deployments = new DeploymentsModel(model);
     this.actions = new DeploymentActions(this.deployments, _trans);
+    this.downloads = new DownloadsModel(model);
     this._openLogs = options.openLogs ?? (() => undefined);
     this._newDeployment = options.newDeployment ?? null;
   }
@@ -50,11 +53,15 @@ export class LwsSidebar extends ReactWidget {
   /** The actions on deployments, with their last results. */
   readonly actions: DeploymentActions;
 
+  /** The model downloads and the models in the volume. */
+  readonly downloads: DownloadsModel;
+
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
     this.deployments.dispose();
+    this.downloads.dispose();
     super.dispose();
   }
 
@@ -99,6 +106,9 @@ export class LwsSidebar extends ReactWidget {
               }
               trans={this._trans}
             />
+            {this.deployments.selected === null && (
+              <DownloadsSection model={this.downloads} trans={this._trans} />
+            )}
           </div>
         )}
       </UseSignal>

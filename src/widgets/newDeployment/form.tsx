@@ -26,6 +26,8 @@ export interface INewDeploymentFormProps {
   trans: TranslationBundle;
   actions: IApplyActions;
   onDeploy: () => void;
+  /** Shown under the model: whether it is in the model volume (the downloads). */
+  modelNote?: (repo: string) => JSX.Element | null;
 }
 
 /**
@@ -161,6 +163,7 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
                 <option key={entry.id} value={entry.id} />
               ))}
             </datalist>
+            {props.modelNote?.(values.model)}
           </>,
           trans.__(
             'A Hugging Face id; pre-download it into the models PVC, as the guide recommends.'

@@ -27,6 +27,7 @@ import { AdvicePanel } from './advice';
 import type { IApplyActions } from './applyStatus';
 import { NewDeploymentForm } from './form';
 import type { NewDeploymentModel } from './model';
+import { ModelCacheNote } from '../modelDownloads/ModelCacheNote';
 import { YamlPreview } from './preview';
 
 /** What the panel needs from the application. */
@@ -277,6 +278,13 @@ class FormView extends ReactWidget {
             trans={trans}
             actions={this._applyActions}
             onDeploy={() => void this._onDeploy()}
+            modelNote={repo => (
+              <ModelCacheNote
+                commands={this._options.commands}
+                repo={repo}
+                trans={trans}
+              />
+            )}
           />
         )}
       </UseSignal>
