@@ -363,7 +363,8 @@ class EndpointRouteHandler(LwsRouteHandler):
 
 def setup_route_handlers(web_app: web.Application) -> None:
     """Register the routes; ``web_app.settings`` must hold the extension's clients."""
-    from .watches import WatchesRouteHandler  # it builds on this module's handler base
+    from .probe import ProbeRouteHandler  # these build on this module's handler base
+    from .watches import WatchesRouteHandler
 
     base_url = web_app.settings["base_url"]
     handlers = [
@@ -371,5 +372,6 @@ def setup_route_handlers(web_app: web.Application) -> None:
         (url_path_join(base_url, ROUTE_PREFIX, "k8s", "(.*)"), KubernetesRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "watches"), WatchesRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "endpoints", "(.*)"), EndpointRouteHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "probe", "(.*)"), ProbeRouteHandler),
     ]
     web_app.add_handlers(".*$", handlers)
