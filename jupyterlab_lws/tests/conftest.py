@@ -169,6 +169,20 @@ def upstream_calls(jp_serverapp) -> list[str]:
     return calls
 
 
+async def announce_body(port: int, target: str, headers: dict[str, str], size: int) -> bytes:
+    """Send a request's headers announcing a ``size``-byte body, send none of it, and return
+    what the server answers (an answer proves it did not wait for the body)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [f"POST {target} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {size}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(65536), timeout=10)
+    finally:
+        writer.close()
+
+
 def unique(prefix: str = "lws-test") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 

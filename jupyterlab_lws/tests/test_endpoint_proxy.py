@@ -17,7 +17,7 @@ import tornado.httpserver
 import tornado.testing
 import tornado.web
 
-from .conftest import unique
+from .conftest import announce_body, unique
 
 
 class FakeEngine:
@@ -280,11 +280,14 @@ async def test_one_service_look_up_serves_a_burst_of_requests(
     assert len(endpoint_calls(upstream_calls, engine.port)) == 3
 
 
-async def test_a_body_over_the_limit_is_refused_before_it_is_read(client, engine, leader):
-    url = f"lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
-    response = await client.post(url, content=b"x" * (50 * 1024 * 1024))
-    assert response.status_code == 413
-    assert response.json()["reason"] == "RequestEntityTooLarge"
+async def test_a_body_over_the_limit_is_refused_before_it_is_read(
+    server_url, jp_http_port, jp_base_url, jp_auth_header, engine, leader
+):
+    target = f"{jp_base_url}lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
+    headers = {**jp_auth_header, "Content-Type": "application/json"}
+    answer = await announce_body(jp_http_port, target, headers, 50 * 1024 * 1024)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b"RequestEntityTooLarge" in answer
     assert engine.requests == []
 
 

@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import unique
+from .conftest import announce_body, unique
 
 FIELD_MANAGER = "jupyterlab-lws-tests"
 LWS_API = "apis/leaderworkerset.x-k8s.io/v1"
@@ -364,32 +364,18 @@ async def test_watch_values_kubernetes_reads_as_true_are_refused(
 
 
 async def test_a_body_over_the_limit_is_answered_413_before_it_is_read(
-    client, namespace, upstream_calls
+    client, jp_http_port, jp_base_url, jp_auth_header, namespace, upstream_calls
 ):
-    size = 50 * 1024 * 1024
-    sent = 0
-
-    async def body():
-        nonlocal sent
-        chunk = b" " * (1024 * 1024)
-        for _ in range(size // len(chunk)):
-            sent += len(chunk)
-            yield chunk
-
-    try:
-        response = await client.post(
-            f"lws/api/k8s/api/v1/namespaces/{namespace}/services",
-            content=body(),
-            headers={"Content-Type": "application/json", "Content-Length": str(size)},
-        )
-    except httpx.WriteError:
-        response = None  # the server closed the connection after answering
-    if response is not None:
-        assert response.status_code == 413
-        assert response.json()["reason"] == "RequestEntityTooLarge"
-    assert sent < size  # the server stopped reading long before the end
+    target = f"{jp_base_url}lws/api/k8s/api/v1/namespaces/{namespace}/services"
+    headers = {**jp_auth_header, "Content-Type": "application/json"}
+    answer = await announce_body(jp_http_port, target, headers, 50 * 1024 * 1024)
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 413")
+    payload = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert payload["reason"] == "RequestEntityTooLarge"
+    assert "c.LwsServing.max_body_size" in payload["message"]
     assert upstream_calls == []
-    # ...and is still serving.
+    # ...and the server is still serving, bodies under the limit included.
     ok = await client.get(f"lws/api/k8s/api/v1/namespaces/{namespace}/services")
     assert ok.status_code == 200
 
