@@ -279,7 +279,7 @@ def test_job_pods_stay_running_until_told_to_finish(cluster):
 
 
 def rendered_examples() -> list[tuple[str, str]]:
-    """Every example spec, and the RDMA-off and other-vLLM-mode variants of each."""
+    """Every example spec, its RDMA-off variant, and the other vLLM start modes."""
     cases = []
     for spec_file in sorted((ROOT / "examples").glob("*.yaml")):
         spec = yaml.safe_load(spec_file.read_text())
@@ -287,8 +287,10 @@ def rendered_examples() -> list[tuple[str, str]]:
         without_rdma = {k: v for k, v in spec.items() if k != "rdma"}
         cases.append((f"{spec_file.stem}-no-rdma", yaml.safe_dump(without_rdma)))
         if spec.get("engine") == "vllm":
-            native = dict(spec, image="vllm/vllm-openai:v0.12.0")
+            native = dict(spec, image="vllm/vllm-openai:v0.11.1")
             cases.append((f"{spec_file.stem}-native", yaml.safe_dump(native)))
+            ray = dict(spec, image="vllm/vllm-openai:v0.11.2", vllmMode="ray")
+            cases.append((f"{spec_file.stem}-ray-v0.11.2", yaml.safe_dump(ray)))
     return cases
 
 

@@ -6,14 +6,18 @@
 //    instead of a hand-added `role` label;
 // 3. every object carries the app.kubernetes.io/* recommended labels and the LWS carries
 //    its spec (annotation), so the UI can list and round-trip deployments;
-// 4. vLLM's readiness probe gets SGLang's long failure threshold;
-// 5. container names are `<engine>-leader|worker`, the Service port is named `http`.
+// 4. the guide's load budget (300 x 30 s) is a startupProbe for both engines, and a normal
+//    readinessProbe on /health follows it, so a server that dies after loading leaves the
+//    Service within seconds;
+// 5. container names are `<engine>-leader|worker`, the Service port is named `http`;
+// 6. engine commands fixed for the releases (engines/releases.ts): SGLang `--tp-size`
+//    instead of the abbreviation `--tp`; vLLM's Ray mode names its backend and finds the
+//    bootstrap script in either examples folder.
 
 import type {
   V1Container,
   V1EnvVar,
   V1PodTemplateSpec,
-  V1Probe,
   V1Secret,
   V1Service,
   V1Volume,
@@ -51,15 +55,30 @@ export const APP_LABELS = {
 } as const;
 
 /**
- * The readiness probe of both engines: the guide's SGLang values. 300 failures 30 s apart
- * give the leader 2.5 hours to load the weights (a 70B model from a PVC takes tens of
- * minutes) before Kubernetes reports it as failing.
+ * The start-up budget of both engines: the guide's SGLang probe values. 300 failures 30 s
+ * apart give the leader 2.5 hours to load the weights (a 70B model from a PVC takes tens of
+ * minutes) before Kubernetes restarts it. As a startupProbe it holds back the readiness
+ * probe until the server first answers.
  */
-export const READINESS_PROBE = {
+export const STARTUP_PROBE = {
   initialDelaySeconds: 15,
   periodSeconds: 30,
   failureThreshold: 300
 } as const;
+
+/**
+ * Readiness once started: `/health` (both engines answer it; SGLang with 503 while it is not
+ * healthy) every 10 s, out of the Service after 3 failures. SGLang's /health may run a
+ * one-token generation, hence a timeout above the 1 s default.
+ */
+export const READINESS_PROBE = {
+  periodSeconds: 10,
+  timeoutSeconds: 5,
+  failureThreshold: 3
+} as const;
+
+/** The path both engines answer when healthy. */
+export const HEALTH_PATH = '/health';
 
 /** Options of `buildManifests`. */
 export interface IBuildOptions {
@@ -204,7 +223,11 @@ function container(
   result.resources = { limits: resourceLimits(spec) };
   if (role === 'leader') {
     result.ports = [{ containerPort: spec.port }];
-    result.readinessProbe = readinessProbe(spec.port);
+    result.startupProbe = { tcpSocket: { port: spec.port }, ...STARTUP_PROBE };
+    result.readinessProbe = {
+      httpGet: { path: HEALTH_PATH, port: spec.port },
+      ...READINESS_PROBE
+    };
   }
   result.volumeMounts = volumeMounts(spec);
   return result;
@@ -251,10 +274,6 @@ function resourceLimits(spec: IResolvedSpec): Record<string, string> {
     limits[resource] = String(count);
   }
   return limits;
-}
-
-function readinessProbe(port: number): V1Probe {
-  return { tcpSocket: { port }, ...READINESS_PROBE };
 }
 
 function volumeMounts(spec: IResolvedSpec): V1VolumeMount[] {

@@ -17,7 +17,8 @@ import {
   describeLws,
   parseSpec,
   READINESS_PROBE,
-  SPEC_ANNOTATION
+  SPEC_ANNOTATION,
+  STARTUP_PROBE
 } from '..';
 import type { IDeploymentSpec } from '..';
 
@@ -114,14 +115,48 @@ function applyDocumentedImprovements(
     ...port,
     name: 'http'
   }));
-  // 7. vLLM gets SGLang's readiness probe: 300 x 30 s to load 70B weights.
-  if (engine === 'vllm') {
-    Object.assign(
-      templates(lws)[0].spec.containers[0].readinessProbe,
-      READINESS_PROBE
-    );
+  // 7. The guide's SGLang load budget (300 x 30 s) becomes a startupProbe on both
+  //    engines, and a normal readinessProbe on /health follows it.
+  const leader = templates(lws)[0].spec.containers[0];
+  const port = leader.ports[0].containerPort;
+  leader.startupProbe = { tcpSocket: { port }, ...STARTUP_PROBE };
+  leader.readinessProbe = {
+    httpGet: { path: '/health', port },
+    ...READINESS_PROBE
+  };
+  // 8. The commands, fixed for the engine releases (engines/releases.ts).
+  for (const template of templates(lws)) {
+    const container = template.spec.containers[0];
+    container.command = fixedGuideCommand(container.command, engine);
   }
   quantitiesAsStrings(lws);
+}
+
+/** The guide's command with the release fixes, spelled out on the guide's own words. */
+function fixedGuideCommand(
+  command: string[],
+  engine: 'sglang' | 'vllm'
+): string[] {
+  if (engine === 'sglang') {
+    // `--tp` is only argparse's abbreviation of `--tp-size`.
+    return command.map(word => (word === '--tp' ? '--tp-size' : word));
+  }
+  // vLLM Ray mode: the bootstrap script is looked up in both examples folders, and the
+  // leader names the Ray backend, which v0.11.1+ no longer picks by itself.
+  const script =
+    '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+  const lookup =
+    `SCRIPT=${script}; ` +
+    '[ -f "$SCRIPT" ] || SCRIPT=/vllm-workspace/examples/ray_serving/multi-node-serving.sh; ' +
+    'bash "$SCRIPT"';
+  return command.map(word =>
+    word
+      .replace(`bash ${script}`, lookup)
+      .replace(
+        /--pipeline_parallel_size (\d+)/,
+        '--pipeline_parallel_size $1 --distributed-executor-backend ray'
+      )
+  );
 }
 
 describe.each([
@@ -153,9 +188,9 @@ describe.each([
     expect(ours.service).toEqual(expected.service);
   });
 
-  it('keeps the guide commands word for word', () => {
-    const [leader, worker] = templates(guide().lws).map(
-      template => template.spec.containers[0].command
+  it('keeps the guide commands word for word, but for the release fixes', () => {
+    const [leader, worker] = templates(guide().lws).map(template =>
+      fixedGuideCommand(template.spec.containers[0].command, engine)
     );
     const lws = manifests.leaderWorkerSet.spec.leaderWorkerTemplate;
     expect(lws.leaderTemplate?.spec?.containers[0].command).toEqual(leader);

@@ -13,7 +13,8 @@ import {
   manifestsToYaml,
   PCAI_GEN2,
   resolveSpec,
-  SPEC_ANNOTATION
+  SPEC_ANNOTATION,
+  validateSpec
 } from '..';
 import type { IDeploymentSpec, ILeaderWorkerSet } from '..';
 
@@ -239,21 +240,34 @@ describe('buildManifests', () => {
     ]);
   });
 
-  it('gives both engines a readiness probe long enough for a 70B load', () => {
+  it('gives both engines a start-up budget long enough for a 70B load, then a quick readiness probe', () => {
     for (const engine of ['vllm', 'sglang'] as const) {
-      const probe = leader(
+      const container = leader(
         buildManifests({ ...base, engine }).leaderWorkerSet
-      ).readinessProbe;
-      expect(probe).toEqual({
-        tcpSocket: { port: engine === 'vllm' ? 8080 : 31000 },
+      );
+      const port = engine === 'vllm' ? 8080 : 31000;
+      const startup = container.startupProbe;
+      expect(startup).toEqual({
+        tcpSocket: { port },
         initialDelaySeconds: 15,
         periodSeconds: 30,
         failureThreshold: 300
       });
-      // 300 checks 30 s apart: 2.5 hours.
-      expect((probe!.failureThreshold! * probe!.periodSeconds!) / 3600).toBe(
-        2.5
-      );
+      // 300 checks 30 s apart: 2.5 hours to load.
+      expect(
+        (startup!.failureThreshold! * startup!.periodSeconds!) / 3600
+      ).toBe(2.5);
+      const readiness = container.readinessProbe;
+      expect(readiness).toEqual({
+        httpGet: { path: '/health', port },
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 3
+      });
+      // A server that dies after loading leaves the Service within 30 s, not 2.5 hours.
+      expect(
+        readiness!.failureThreshold! * readiness!.periodSeconds!
+      ).toBeLessThanOrEqual(30);
     }
   });
 
@@ -370,7 +384,7 @@ describe('SGLang', () => {
       'sglang.launch_server',
       '--model-path',
       'meta-llama/Llama-3.3-70B-Instruct',
-      '--tp',
+      '--tp-size',
       '8',
       '--pipeline-parallel-size',
       '2',
@@ -397,25 +411,47 @@ describe('SGLang', () => {
     });
     const command = leader(leaderWorkerSet).command!;
     expect(command).not.toContain('--pipeline-parallel-size');
-    expect(command[command.indexOf('--tp') + 1]).toBe('16');
+    expect(command[command.indexOf('--tp-size') + 1]).toBe('16');
   });
 });
 
 describe('vLLM', () => {
   const native = { ...base, image: 'vllm/vllm-openai:v0.12.0' };
 
-  it('starts images up to v0.11 through Ray, like the guide', () => {
+  it('starts images up to v0.11.0 through Ray, like the guide, naming the Ray backend', () => {
     const { leaderWorkerSet } = buildManifests({
       ...base,
-      image: 'vllm/vllm-openai:v0.11.2'
+      image: 'vllm/vllm-openai:v0.11.0'
     });
+    const findScript =
+      'SCRIPT=/vllm-workspace/examples/online_serving/multi-node-serving.sh; ' +
+      '[ -f "$SCRIPT" ] || SCRIPT=/vllm-workspace/examples/ray_serving/multi-node-serving.sh; ';
     expect(leader(leaderWorkerSet).command?.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(leader(leaderWorkerSet).command?.[2]).toContain(
-      'multi-node-serving.sh leader --ray_cluster_size=$(LWS_GROUP_SIZE); python3 -m vllm.entrypoints.openai.api_server'
+    expect(leader(leaderWorkerSet).command?.[2]).toBe(
+      findScript +
+        'bash "$SCRIPT" leader --ray_cluster_size=$(LWS_GROUP_SIZE); python3 -m vllm.entrypoints.openai.api_server ' +
+        '--port 8080 --model meta-llama/Llama-3.3-70B-Instruct --tensor-parallel-size 8 --pipeline_parallel_size 2 ' +
+        '--distributed-executor-backend ray'
     );
     expect(worker(leaderWorkerSet).command?.[2]).toBe(
-      'bash /vllm-workspace/examples/online_serving/multi-node-serving.sh worker --ray_address=$(LWS_LEADER_ADDRESS)'
+      findScript + 'bash "$SCRIPT" worker --ray_address=$(LWS_LEADER_ADDRESS)'
     );
+  });
+
+  it('starts v0.11.1 and later natively by default, and accepts native on v0.11.1 and v0.11.2', () => {
+    for (const tag of ['v0.11.1', 'v0.11.2']) {
+      const image = `vllm/vllm-openai:${tag}`;
+      expect(
+        leader(
+          buildManifests({ ...base, image }).leaderWorkerSet
+        ).command?.slice(0, 2)
+      ).toEqual(['vllm', 'serve']);
+      expect(
+        validateSpec({ ...base, image, vllmMode: 'native' }).map(
+          issue => issue.id
+        )
+      ).not.toContain('vllm-native-unsupported');
+    }
   });
 
   it('starts newer images natively with vllm serve, headless on the workers', () => {

@@ -7,6 +7,17 @@ export type { ICommandFacts, IEngine, IReservedPort } from './engine';
 export { SGLANG } from './sglang';
 export { VLLM, chooseVllmMode, vllmVersionFromImage } from './vllm';
 export type { IVllmModeChoice, IVllmVersion } from './vllm';
+export {
+  SGLANG_FIRST_PIPELINE,
+  SGLANG_RELEASES,
+  VLLM_FIRST_NATIVE,
+  VLLM_FIRST_WITHOUT_RAY,
+  VLLM_RELEASES,
+  compareReleases,
+  formatRelease,
+  releaseFromTag
+} from './releases';
+export type { IRelease, IReleaseFamily } from './releases';
 
 /** Every engine the extension can deploy, by name. */
 export const ENGINES: Readonly<Record<EngineName, IEngine>> = {

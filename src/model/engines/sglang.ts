@@ -3,19 +3,29 @@
 // every pod runs `sglang.launch_server` with the same `--dist-init-addr` (the leader's
 // address), `--nnodes` and its own `--node-rank`; LWS provides all three as env vars.
 
+import type { IIssue } from '../issues';
+import { error } from '../issues';
+import { parseImageReference } from '../imageReference';
 import type { IResolvedSpec } from '../spec';
 import { flagValue, intFlagValue } from './commandLine';
 import type { ICommandFacts, IEngine, IReservedPort } from './engine';
+import {
+  SGLANG_FIRST_PIPELINE,
+  formatRelease,
+  isBefore,
+  releaseFromTag
+} from './releases';
 
 /** SGLang's default image: the guide's tested tag. */
 export const SGLANG_DEFAULT_IMAGE = 'lmsysorg/sglang:v0.5.6.post2';
 
 /**
- * How many ports from the dist-init port on SGLang binds in multi-node mode: the torch
- * rendezvous port itself, then the ZMQ ports it derives from it (tokenizer, detokenizer,
- * RPC, metrics, scheduler input: port_base = dist_init_port + 1 ... + 4), see
- * `PortArgs.init_new` in python/sglang/srt/server_args.py. The guide's API port 31000
- * sits below its dist port 31001 for this reason.
+ * The ports from the dist-init port on that the extension keeps free for SGLang: the torch
+ * rendezvous port itself, and the next ones, which `PortArgs.init_new` in
+ * python/sglang/srt/server_args.py derives from it (port_base = dist_init_port + 1 ...)
+ * only when `--enable-dp-attention` is on; otherwise SGLang picks free ports for its ZMQ
+ * sockets. Keeping the span free costs nothing and keeps a user's dp-attention flag safe.
+ * The guide's API port 31000 sits below its dist port 31001.
  */
 export const SGLANG_DIST_PORT_SPAN = 6;
 
@@ -26,9 +36,10 @@ function sharedArgs(spec: IResolvedSpec): string[] {
     'sglang.launch_server',
     '--model-path',
     spec.model,
-    // SGLang's --tp counts GPUs across all nodes unless --pipeline-parallel-size splits
+    // SGLang's TP counts GPUs across all nodes unless --pipeline-parallel-size splits
     // them into stages; the guide uses --tp 4 --pipeline-parallel-size 2 on 2 x 4 GPUs.
-    '--tp',
+    // `--tp` is only argparse's abbreviation of --tp-size; the full name is the stable one.
+    '--tp-size',
     String(spec.tensorParallel)
   ];
   if (spec.pipelineParallel > 1) {
@@ -99,11 +110,31 @@ export const SGLANG: IEngine = {
       purpose:
         offset === 0
           ? 'SGLang --dist-init-addr (torch rendezvous)'
-          : `SGLang's internal ZMQ port (dist-init port + ${offset})`
+          : `SGLang's ZMQ port with --enable-dp-attention (dist-init port + ${offset})`
     }));
   },
 
-  checkSpec() {
+  checkSpec(_spec, resolved): IIssue[] {
+    const version = releaseFromTag(parseImageReference(resolved.image)?.tag);
+    // An unreadable tag (`latest`, a digest) is most likely a recent release: no finding.
+    if (resolved.pipelineParallel <= 1 || version === undefined) {
+      return [];
+    }
+    if (isBefore(version, SGLANG_FIRST_PIPELINE)) {
+      return [
+        error(
+          'sglang-pp-unsupported',
+          `SGLang ${formatRelease(version)} has no pipeline parallelism (--pp-size arrived in ` +
+            `${formatRelease(SGLANG_FIRST_PIPELINE)}); the pods would exit with "unrecognized arguments". ` +
+            'Use an image v0.4.6.post2 or newer, or tensor parallel over all GPUs (pipeline parallel 1).',
+          'pipelineParallel',
+          {
+            tensorParallel: resolved.tensorParallel * resolved.pipelineParallel,
+            pipelineParallel: 1
+          }
+        )
+      ];
+    }
     return [];
   },
 

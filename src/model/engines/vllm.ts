@@ -1,12 +1,14 @@
 // vLLM on an LWS, in the two ways vLLM has supported over time:
-// - Ray (images up to v0.11): `examples/online_serving/multi-node-serving.sh` starts a Ray
+// - Ray (images up to v0.11.0, and by choice later): `multi-node-serving.sh` starts a Ray
 //   head on the leader, which waits for `--ray_cluster_size` nodes, then the API server;
 //   workers join the head and block. This is the guide's vLLM example and LWS's own
-//   (https://docs.vllm.ai/en/stable/deployment/frameworks/lws/).
-// - Native (newer images, vllm#23691): `vllm serve --nnodes --node-rank --master-addr` on
-//   every pod, `--headless` on the workers. It must be `vllm serve`: the
+//   (https://docs.vllm.ai/en/stable/deployment/frameworks/lws/). From v0.11.1 vLLM no
+//   longer picks Ray by itself, so the leader always passes `--distributed-executor-backend
+//   ray` (the flag exists in every supported release, see releases.ts).
+// - Native (v0.11.1 and later, vllm#23691): `vllm serve --nnodes --node-rank --master-addr`
+//   on every pod, `--headless` on the workers. It must be `vllm serve`: the
 //   `python -m vllm.entrypoints.openai.api_server` entry point ignores `--headless` and
-//   the workers fail (vllm#33910, fixed by #36875).
+//   the workers fail (vllm#33910; PR #36875 was closed unmerged).
 
 import type { IIssue } from '../issues';
 import { error, warning } from '../issues';
@@ -14,55 +16,37 @@ import type { IDeploymentSpec, IResolvedSpec } from '../spec';
 import { parseImageReference } from '../imageReference';
 import { flagValue, intFlagValue, shellQuote } from './commandLine';
 import type { ICommandFacts, IEngine, IReservedPort } from './engine';
+import type { IRelease } from './releases';
+import {
+  VLLM_FIRST_NATIVE,
+  VLLM_FIRST_WITHOUT_RAY,
+  formatRelease,
+  isBefore,
+  releaseFromTag
+} from './releases';
 
 /** vLLM's default image: the guide's tested tag (Ray mode). */
 export const VLLM_DEFAULT_IMAGE = 'vllm/vllm-openai:v0.10.2';
 
-/** Where the vLLM images keep the Ray bootstrap script the guide calls. */
-export const RAY_BOOTSTRAP_SCRIPT =
-  '/vllm-workspace/examples/online_serving/multi-node-serving.sh';
+/**
+ * Where vLLM images keep the Ray bootstrap script: the Dockerfile copies `examples/` to
+ * /vllm-workspace, and the script moved from `online_serving/` to `ray_serving/` (the
+ * release of the move is unknown), so the command takes whichever the image has.
+ */
+export const RAY_BOOTSTRAP_SCRIPTS = [
+  '/vllm-workspace/examples/online_serving/multi-node-serving.sh',
+  '/vllm-workspace/examples/ray_serving/multi-node-serving.sh'
+] as const;
 
 /** vLLM's default `--master-port` (ParallelConfig.master_port). */
 export const VLLM_DEFAULT_MASTER_PORT = 29501;
 
-/** The first release with native multi-node serving (`--nnodes`, `--headless`). */
-const FIRST_NATIVE_RELEASE: readonly [number, number] = [0, 12];
-
-/**
- * Release from which Ray is no longer installed by default (vllm#36170); images from then
- * on may lack what multi-node-serving.sh needs. Not verified on the Docker images.
- */
-const FIRST_RELEASE_WITHOUT_RAY: readonly [number, number] = [0, 18];
-
 /** A vLLM release number read from an image tag. */
-export interface IVllmVersion {
-  major: number;
-  minor: number;
-  patch: number;
-}
+export type IVllmVersion = IRelease;
 
 /** The release in an image tag such as `v0.10.2` or `0.12.0-cu128`, or undefined. */
 export function vllmVersionFromImage(image: string): IVllmVersion | undefined {
-  const tag = parseImageReference(image)?.tag;
-  const match = tag ? /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(tag) : null;
-  if (!match) {
-    return undefined;
-  }
-  return {
-    major: Number(match[1]),
-    minor: Number(match[2]),
-    patch: Number(match[3] ?? 0)
-  };
-}
-
-function isBefore(
-  version: IVllmVersion,
-  release: readonly [number, number]
-): boolean {
-  return (
-    version.major < release[0] ||
-    (version.major === release[0] && version.minor < release[1])
-  );
+  return releaseFromTag(parseImageReference(image)?.tag);
 }
 
 /** The start mode for a requested mode and image, and how it was chosen. */
@@ -73,7 +57,7 @@ export interface IVllmModeChoice {
   version?: IVllmVersion;
 }
 
-/** Ray for images up to v0.11, native for newer ones and (with a warning) unknown tags. */
+/** Ray for images up to v0.11.0, native from v0.11.1 and (with a warning) for unknown tags. */
 export function chooseVllmMode(
   requested: IDeploymentSpec['vllmMode'],
   image: string
@@ -84,7 +68,7 @@ export function chooseVllmMode(
       ? { mode: requested, chosenBy: 'explicit' }
       : version
         ? {
-            mode: isBefore(version, FIRST_NATIVE_RELEASE) ? 'ray' : 'native',
+            mode: isBefore(version, VLLM_FIRST_NATIVE) ? 'ray' : 'native',
             chosenBy: 'tag'
           }
         : { mode: 'native', chosenBy: 'guessed' };
@@ -94,13 +78,20 @@ export function chooseVllmMode(
   return choice;
 }
 
-function formatVersion(version: IVllmVersion): string {
-  return `v${version.major}.${version.minor}.${version.patch}`;
+/** Shell that sets $SCRIPT to the first bootstrap script the image has. */
+function findBootstrapScript(): string {
+  const [first, ...others] = RAY_BOOTSTRAP_SCRIPTS;
+  return [
+    `SCRIPT=${first}`,
+    ...others.map(path => `[ -f "$SCRIPT" ] || SCRIPT=${path}`)
+  ].join('; ');
 }
 
 function rayLeaderCommand(spec: IResolvedSpec): string[] {
-  // The guide's command, word for word (including --pipeline_parallel_size), so that the
-  // guide's spec reproduces its manifest; extra args are appended, shell-quoted.
+  // The guide's command (including its --pipeline_parallel_size) with two documented
+  // changes: the script is found where the image has it, and the Ray backend is named
+  // (v0.11.1+ would otherwise stop: "Tensor parallel size (N) cannot be larger than the
+  // number of available GPUs"). Extra args are appended, shell-quoted.
   const serverArgs = [
     '--port',
     String(spec.port),
@@ -110,6 +101,8 @@ function rayLeaderCommand(spec: IResolvedSpec): string[] {
     String(spec.tensorParallel),
     '--pipeline_parallel_size',
     String(spec.pipelineParallel),
+    '--distributed-executor-backend',
+    'ray',
     ...(spec.trustRemoteCode ? ['--trust-remote-code'] : []),
     ...spec.leaderArgs,
     ...spec.engineArgs
@@ -117,7 +110,7 @@ function rayLeaderCommand(spec: IResolvedSpec): string[] {
   return [
     'sh',
     '-c',
-    `bash ${RAY_BOOTSTRAP_SCRIPT} leader --ray_cluster_size=$(LWS_GROUP_SIZE); ` +
+    `${findBootstrapScript()}; bash "$SCRIPT" leader --ray_cluster_size=$(LWS_GROUP_SIZE); ` +
       `python3 -m vllm.entrypoints.openai.api_server ${serverArgs.map(shellQuote).join(' ')}`
   ];
 }
@@ -126,7 +119,7 @@ function rayWorkerCommand(): string[] {
   return [
     'sh',
     '-c',
-    `bash ${RAY_BOOTSTRAP_SCRIPT} worker --ray_address=$(LWS_LEADER_ADDRESS)`
+    `${findBootstrapScript()}; bash "$SCRIPT" worker --ray_address=$(LWS_LEADER_ADDRESS)`
   ];
 }
 
@@ -248,7 +241,7 @@ export const VLLM: IEngine = {
         warning(
           'vllm-mode-guessed',
           `The image tag of "${resolved.image}" shows no vLLM release, so the start mode is a guess: native ` +
-            '(vllm serve --nnodes/--headless, vLLM v0.12 and later). Images up to v0.11 need Ray mode ' +
+            '(vllm serve --nnodes/--headless, vLLM v0.11.1 and later). Images up to v0.11.0 need Ray mode ' +
             '(multi-node-serving.sh). Pin a release tag, or set vllmMode: ray or native.',
           'vllmMode'
         )
@@ -258,14 +251,14 @@ export const VLLM: IEngine = {
       choice.chosenBy === 'explicit' &&
       choice.mode === 'native' &&
       choice.version &&
-      isBefore(choice.version, FIRST_NATIVE_RELEASE)
+      isBefore(choice.version, VLLM_FIRST_NATIVE)
     ) {
       issues.push(
         error(
           'vllm-native-unsupported',
-          `vLLM ${formatVersion(choice.version)} has no native multi-node start (--nnodes, --node-rank, ` +
-            '--headless arrived in v0.12); the pods would exit with "unrecognized arguments". ' +
-            'Use vllmMode: ray (or auto), or an image v0.12 or newer.',
+          `vLLM ${formatRelease(choice.version)} has no native multi-node start (--nnodes, --node-rank, ` +
+            '--headless arrived in v0.11.1); the pods would exit with "unrecognized arguments". ' +
+            'Use vllmMode: ray (or auto), or an image v0.11.1 or newer.',
           'vllmMode',
           { vllmMode: 'auto' }
         )
@@ -274,13 +267,14 @@ export const VLLM: IEngine = {
     if (
       choice.mode === 'ray' &&
       choice.version &&
-      !isBefore(choice.version, FIRST_RELEASE_WITHOUT_RAY)
+      !isBefore(choice.version, VLLM_FIRST_WITHOUT_RAY)
     ) {
       issues.push(
         warning(
           'vllm-ray-unavailable',
-          `vLLM ${formatVersion(choice.version)} no longer installs Ray by default (vllm#36170), so ` +
-            'multi-node-serving.sh may fail in this image. Prefer vllmMode: native (or auto).',
+          `vLLM ${formatRelease(choice.version)} no longer installs Ray by default (vllm#36170), so ` +
+            'Ray mode (multi-node-serving.sh, which runs `ray start`) may fail in this image. ' +
+            'Prefer vllmMode: native (or auto), or an image you know has Ray.',
           'vllmMode',
           { vllmMode: 'auto' }
         )
