@@ -1,6 +1,11 @@
 // Rule texts are data: the sidebar passes them through the translator, the CLI prints them.
 /* eslint-disable jupyter/no-untranslated-string */
 import type { Severity } from './issues';
+import {
+  HEADS_NOT_DIVISIBLE,
+  headsNotDivisibleText,
+  tensorParallelChoices
+} from './sizing';
 
 /** The parts of a Kubernetes event that diagnosis reads (a CoreV1Event fits). */
 export type DiagnosisEvent = {
@@ -185,7 +190,8 @@ export const RULES: readonly Rule[] = [
       `A model downloaded into the volume needs HF_HOME set to the folder that holds hub/ (${GUIDE}: HF_HOME=/models, model under /models/hub).`
   },
   {
-    id: 'heads-not-divisible',
+    // The same finding as validation's and sizing's, worded by the one rule in sizing.ts.
+    id: HEADS_NOT_DIVISIBLE,
     title: 'Tensor parallel size does not fit the model',
     severity: 'error',
     patterns: [
@@ -193,13 +199,14 @@ export const RULES: readonly Rule[] = [
       /attention heads.*must be divisible by/i
     ],
     cause: ({ groups }) =>
-      groups.heads
-        ? `The model has ${groups.heads} attention heads, and they cannot be split evenly over tensor parallel size ${groups.tp}.`
-        : "The tensor parallel size does not divide the model's attention heads.",
+      headsNotDivisibleText(
+        groups.heads ? Number(groups.heads) : undefined,
+        groups.tp ? Number(groups.tp) : undefined
+      ),
     fix: ({ groups }) => {
       const heads = Number(groups.heads);
       const sizes = heads
-        ? powersOfTwoDividing(heads, Number(groups.tp) || heads)
+        ? tensorParallelChoices(heads, Number(groups.tp) || heads)
         : [];
       const choices = sizes.length
         ? ` (${sizes.join(', ')} divide ${heads})`
@@ -471,14 +478,4 @@ function logLines(logs: string): string[] {
     .replace(ANSI_COLOUR, '')
     .split(/\r\n|\r|\n/)
     .map(line => line.trimEnd());
-}
-
-function powersOfTwoDividing(heads: number, limit: number): number[] {
-  const sizes: number[] = [];
-  for (let size = 1; size <= limit; size *= 2) {
-    if (heads % size === 0) {
-      sizes.push(size);
-    }
-  }
-  return sizes;
 }

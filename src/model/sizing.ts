@@ -127,6 +127,90 @@ export function tensorParallelFits(
   );
 }
 
+/** The id of the guide's power-of-2 GPU rule. */
+export const NOT_POWER_OF_TWO = 'not-power-of-two';
+
+/** The id of the guide's "attention heads divisible by TP" rule (also a diagnosis). */
+export const HEADS_NOT_DIVISIBLE = 'heads-not-divisible';
+
+/**
+ * `not-power-of-two`, the guide's "power-of-2 GPUs" rule. The one place that issues it:
+ * the form's validation and the sizing plan both call this.
+ */
+export function notPowerOfTwoIssue(
+  nodes: number,
+  gpusPerNode: number
+): IIssue | undefined {
+  const total = nodes * gpusPerNode;
+  if (isPowerOfTwo(total)) {
+    return undefined;
+  }
+  return warning(
+    NOT_POWER_OF_TWO,
+    `${nodes} node(s) x ${gpusPerNode} GPUs = ${total} GPUs, not a power of 2. The guide recommends 2, 4, 8, ... ` +
+      'GPUs: it keeps the hardware topology simple, and attention heads must divide by the tensor parallel ' +
+      'size (vllm#4232). Even if the model fits in fewer, round up (e.g. 6 -> 8).',
+    'gpusPerNode'
+  );
+}
+
+/** Power-of-2 tensor parallel sizes up to `limit` that divide `heads`. */
+export function tensorParallelChoices(heads: number, limit: number): number[] {
+  return powersOfTwoUpTo(limit).filter(size => heads % size === 0);
+}
+
+/** The explanation of `heads-not-divisible`, shared by validation, sizing and diagnosis. */
+export function headsNotDivisibleText(
+  attentionHeads: number | undefined,
+  tensorParallel: number | undefined,
+  kvHeads?: number
+): string {
+  const kv = kvHeads !== undefined ? ` (${kvHeads} KV heads)` : '';
+  const what =
+    attentionHeads !== undefined && tensorParallel !== undefined
+      ? `Tensor parallel ${tensorParallel} does not divide the model's ${attentionHeads} attention heads${kv}`
+      : "The tensor parallel size does not divide the model's attention heads";
+  return (
+    `${what}; the engines shard attention heads whole, so they refuse to start ("Total number of ` +
+    'attention heads must be divisible by tensor parallel size").'
+  );
+}
+
+/**
+ * `heads-not-divisible`, the guide's "attention heads divisible by TP" rule, for a spec
+ * (an error, with a fix) or a plan (a warning saying which TP the plan chose instead).
+ */
+export function headsNotDivisibleIssue(
+  model: Pick<IModelFacts, 'attentionHeads' | 'kvHeads'>,
+  tensorParallel: number,
+  outcome:
+    | { severity: 'error'; fix: Partial<IDeploymentSpec> }
+    | {
+        severity: 'warning';
+        instead: { tensorParallel: number; pipelineParallel: number };
+      }
+): IIssue {
+  const text = headsNotDivisibleText(
+    model.attentionHeads,
+    tensorParallel,
+    model.kvHeads
+  );
+  if (outcome.severity === 'warning') {
+    const { instead } = outcome;
+    return warning(
+      HEADS_NOT_DIVISIBLE,
+      `${text} The plan uses TP ${instead.tensorParallel} x PP ${instead.pipelineParallel} instead.`,
+      'tensorParallel'
+    );
+  }
+  return error(
+    HEADS_NOT_DIVISIBLE,
+    `${text} Choose a TP that divides them, which power-of-2 GPU counts make easy.`,
+    'tensorParallel',
+    outcome.fix
+  );
+}
+
 /**
  * The parallelism for a model on nodes of `gpusPerNode` GPUs of type `gpu`: the fewest
  * power-of-2 GPUs that hold it on one node, else the fewest power-of-2 number of whole
@@ -194,23 +278,16 @@ export function planParallelism(request: IPlanRequest): IParallelismPlan {
       )
     );
   }
-  if (!isPowerOfTwo(totalGpus)) {
-    warnings.push(
-      warning(
-        'not-power-of-two',
-        `The plan uses ${totalGpus} GPUs because nodes have ${gpusPerNode}; the guide recommends ` +
-          'power-of-2 GPU counts (2, 4, 8, ...), which attention heads and the hardware topology divide evenly.'
-      )
-    );
+  const powerOfTwo = notPowerOfTwoIssue(nodes, gpus);
+  if (powerOfTwo) {
+    warnings.push(powerOfTwo);
   }
   if (tensorParallel !== gpus) {
     warnings.push(
-      warning(
-        'heads-not-divisible',
-        `${model.attentionHeads} attention heads (${model.kvHeads} KV heads) do not split over ` +
-          `tensor parallel ${gpus}, so the plan uses TP ${tensorParallel} x PP ${pipelineParallel} instead.`,
-        'tensorParallel'
-      )
+      headsNotDivisibleIssue(model, gpus, {
+        severity: 'warning',
+        instead: { tensorParallel, pipelineParallel }
+      })
     );
   }
   warnings.push(...pipelineIssues(model, pipelineParallel, 'warning'));

@@ -20,7 +20,8 @@ import { PCAI_GEN1 } from './profiles';
 import {
   estimateMemory,
   formatGB,
-  isPowerOfTwo,
+  headsNotDivisibleIssue,
+  notPowerOfTwoIssue,
   pipelineIssues,
   planParallelism,
   specFieldsFromPlan,
@@ -313,16 +314,9 @@ function checkGpus(
       )
     );
   }
-  if (!isPowerOfTwo(total)) {
-    issues.push(
-      warning(
-        'not-power-of-two',
-        `${nodes} node(s) x ${gpusPerNode} GPUs = ${total} GPUs, not a power of 2. The guide recommends 2, 4, 8, ... ` +
-          'GPUs: it keeps the hardware topology simple, and attention heads must divide by the tensor parallel ' +
-          'size (vllm#4232). Even if the model fits in fewer, round up (e.g. 6 -> 8).',
-        'gpusPerNode'
-      )
-    );
+  const powerOfTwo = notPowerOfTwoIssue(nodes, gpusPerNode);
+  if (powerOfTwo) {
+    issues.push(powerOfTwo);
   }
   if (nodes > 1 && gpusPerNode < capacity) {
     const wholeNodes = total % capacity === 0 ? total / capacity : nodes;
@@ -724,14 +718,10 @@ function checkSizing(
       suggested -= 1;
     }
     issues.push(
-      error(
-        'heads-not-divisible',
-        `Tensor parallel ${tensorParallel} does not divide the model's ${heads.attentionHeads} attention heads ` +
-          `(${heads.kvHeads} KV heads); the engine refuses to start ("Total number of attention heads must be ` +
-          'divisible by tensor parallel size"). Choose a TP that divides them, which power-of-2 GPU counts make easy.',
-        'tensorParallel',
-        { tensorParallel: suggested, pipelineParallel: total / suggested }
-      )
+      headsNotDivisibleIssue(heads, tensorParallel, {
+        severity: 'error',
+        fix: { tensorParallel: suggested, pipelineParallel: total / suggested }
+      })
     );
   }
   if (facts.layers !== undefined) {

@@ -9,11 +9,17 @@ import {
   findGpu,
   findModel,
   GPU_CATALOG,
+  HEADS_NOT_DIVISIBLE,
+  headsNotDivisibleText,
   MODEL_CATALOG,
   modelFactsFromConfig,
+  NOT_POWER_OF_TWO,
+  notPowerOfTwoIssue,
   planParallelism,
-  tensorParallelFits
+  tensorParallelFits,
+  validateSpec
 } from '..';
+import { diagnose } from '../diagnose';
 import type { IGpuFacts, IModelFacts } from '..';
 
 function model(id: string): IModelFacts {
@@ -365,5 +371,65 @@ describe('modelFactsFromConfig', () => {
     });
     expect(fromConfig.tensorParallel).toBe(4);
     expect(fromConfig.nodes).toBe(1);
+  });
+});
+
+describe('one id, one rule', () => {
+  it('words heads-not-divisible the same in validation, the plan and diagnosis', () => {
+    const spec = {
+      name: 'odd',
+      engine: 'vllm' as const,
+      model: 'acme/odd-40b',
+      nodes: 1,
+      gpusPerNode: 8,
+      modelConfig: { attentionHeads: 36, kvHeads: 4, layers: 60 }
+    };
+    const fromValidation = validateSpec(spec).find(
+      issue => issue.id === HEADS_NOT_DIVISIBLE
+    );
+    const shared = headsNotDivisibleText(36, 8, 4);
+    expect(fromValidation?.message.startsWith(shared)).toBe(true);
+    const odd: IModelFacts = {
+      ...model('meta-llama/Llama-3.1-405B-Instruct'),
+      id: 'odd-heads',
+      attentionHeads: 100,
+      kvHeads: 4
+    };
+    const fromPlan = planParallelism({
+      model: odd,
+      gpu: gpu('H100'),
+      gpusPerNode: 8
+    }).warnings.find(issue => issue.id === HEADS_NOT_DIVISIBLE);
+    expect(fromPlan?.message.startsWith(headsNotDivisibleText(100, 8, 4))).toBe(
+      true
+    );
+    const [fromLog] = diagnose({
+      logs: 'ValueError: Total number of attention heads (36) must be divisible by tensor parallel size (8).'
+    });
+    expect(fromLog.id).toBe(HEADS_NOT_DIVISIBLE);
+    expect(fromLog.cause).toBe(headsNotDivisibleText(36, 8));
+  });
+
+  it('issues not-power-of-two from one function for the form and the plan', () => {
+    expect(notPowerOfTwoIssue(2, 8)).toBeUndefined();
+    const issue = notPowerOfTwoIssue(3, 8)!;
+    expect(issue.id).toBe(NOT_POWER_OF_TWO);
+    expect(
+      validateSpec({
+        name: 'x',
+        engine: 'vllm',
+        model: 'meta-llama/Llama-3.1-405B-Instruct',
+        nodes: 3,
+        gpusPerNode: 8
+      })
+    ).toContainEqual(issue);
+    const plan = planParallelism({
+      model: model('meta-llama/Llama-3.1-405B-Instruct'),
+      gpu: gpu('H100'),
+      gpusPerNode: 6
+    });
+    expect(plan.warnings).toContainEqual(
+      notPowerOfTwoIssue(plan.nodes, plan.gpusPerNode)
+    );
   });
 });
