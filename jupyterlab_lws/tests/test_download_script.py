@@ -128,6 +128,12 @@ def test_downloads_into_the_cache_layout_with_progress(hub, tmp_path, version):
     assert start["event"] == "start"
     assert start["commit"] == COMMIT
     assert start["client"] == version
+    # HF_ENDPOINT (a mirror) is where every request went.
+    assert start["endpoint"] == hub.url
+    assert {request["path"] for request in hub.requests} >= {
+        "/api/models/org/tiny-model/revision/main",
+        f"/org/tiny-model/resolve/{COMMIT}/config.json",
+    }
     assert (start["files"], start["bytes"]) == (4, sum(map(len, small_repo().files.values())))
     assert progress and all(event["event"] == "progress" for event in progress)
     assert [event["bytes"] for event in progress] == sorted(event["bytes"] for event in progress)

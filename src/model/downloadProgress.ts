@@ -447,6 +447,9 @@ export function formatBytes(bytes: number): string {
 
 /** Seconds for people: `45 s`, `12 min`, `2 h 05 min`. */
 export function formatDuration(seconds: number): string {
+  if (seconds < 1) {
+    return '< 1 s';
+  }
   const whole = Math.round(seconds);
   if (whole < 60) {
     return `${whole} s`;

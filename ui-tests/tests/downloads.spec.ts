@@ -71,6 +71,12 @@ test.describe('model downloads', () => {
         await downloads.section.screenshot({
           path: join(images, 'downloads.png')
         });
+        // The same in the dark theme, for review (not in the README).
+        await page.theme.setDarkTheme();
+        await downloads.section.screenshot({
+          path: test.info().outputPath('downloads-dark.png')
+        });
+        await page.theme.setLightTheme();
       }
     });
 
@@ -124,6 +130,36 @@ test.describe('model downloads', () => {
     await row.getByTestId('lws-download-cancel').click();
     await expect(row).toHaveCount(0);
     expect(downloads.jobs()).toEqual([]);
+  });
+
+  test('the form says whether its model is cached, and downloads it first', async ({
+    page
+  }) => {
+    const lws = new LwsHelper(page);
+    const downloads = new DownloadsHelper(page);
+    const form = lws.newDeployment();
+    await form.openFromSidebar();
+    const note = form.panel.getByTestId('lws-new-model-cache');
+
+    await form.fill('model', 'org/tiny-model');
+    await expect(note).toHaveAttribute('data-kind', 'unknown');
+    await note.getByTestId('lws-new-check-cache').click();
+    let pod = '';
+    await expect(async () => {
+      pod = downloads.podName('app.kubernetes.io/component=model-cache');
+      expect(pod).not.toBe('');
+    }).toPass();
+    downloads.serveLog(pod, 'model-cache', capturedLines('cache-list'));
+    await expect(note).toHaveText('cached (5.24 MB)');
+
+    await form.fill('model', SHARDED);
+    await expect(note).toHaveAttribute('data-kind', 'not-cached');
+    await note.getByTestId('lws-new-download-first').click();
+    await expect(downloads.row(SHARDED)).toBeVisible();
+    await expect(note).toHaveAttribute('data-kind', 'downloading');
+    expect(downloads.jobs()).toEqual([
+      expect.stringMatching(/^download-sharded-model-[0-9a-f]{8}$/)
+    ]);
   });
 
   test('bad input is refused before anything is created', async ({ page }) => {

@@ -310,6 +310,7 @@ describe('words for people', () => {
     expect(formatBytes(141e9)).toBe('141 GB');
     expect(formatBytes(3_250_000)).toBe('3.25 MB');
     expect(formatBytes(512)).toBe('512 B');
+    expect(formatDuration(0.3)).toBe('< 1 s');
     expect(formatDuration(42)).toBe('42 s');
     expect(formatDuration(720)).toBe('12 min');
     expect(formatDuration(7500)).toBe('2 h 05 min');
