@@ -287,34 +287,55 @@ path), where deployments with the same HF_HOME find the model. Exits 1 on invali
 
   diagnose: {
     summary: 'explain known failures in engine logs and Kubernetes events',
-    usage: `diagnose [FILE]
+    usage: `diagnose [FILE...]
   FILE           log text and/or events as "Reason: message" lines (kubectl describe
-                 and kubectl get events output too); - or none for standard input
-Prints [{id, title, fix, evidence}]; an empty list when nothing known matched.`,
+                 and kubectl get events output too); - or none for standard input.
+                 Several FILEs are the logs of the pods of one group: the pod (file)
+                 whose error came first is named, and its findings come first.
+Prints [{id, title, cause, fix, evidence, pod?, first?, context?}]; when nothing known
+matches, the first error line of the logs as id "unknown-error" with its context, or [].`,
     options: {},
     async run(args, io) {
-      if (args.positionals.length > 1) {
-        throw new UsageError(
-          'Give at most one FILE (or - for standard input).'
-        );
+      const paths = args.positionals.length > 0 ? args.positionals : ['-'];
+      const inputs: { path: string; text: string }[] = [];
+      for (const path of paths) {
+        try {
+          inputs.push({ path, text: await readInput(path, io) });
+        } catch (caught) {
+          io.stderr(`Cannot read ${path}: ${(caught as Error).message}\n`);
+          return EXIT_INVALID;
+        }
       }
-      const path = args.positionals[0] ?? '-';
-      let text: string;
-      try {
-        text = await readInput(path, io);
-      } catch (caught) {
-        io.stderr(`Cannot read ${path}: ${(caught as Error).message}\n`);
-        return EXIT_INVALID;
-      }
-      const found = diagnose(parseDiagnoseInput(text));
+      const parsed = inputs.map(input => ({
+        path: input.path,
+        ...parseDiagnoseInput(input.text)
+      }));
+      // Text handed to diagnose comes from a deployment that fails.
+      const found =
+        parsed.length === 1
+          ? diagnose({ ...parsed[0], failing: true })
+          : diagnose({
+              events: parsed.flatMap(input => input.events),
+              pods: parsed.map(input => ({
+                name: input.path,
+                logs: input.logs
+              })),
+              failing: true
+            });
       io.stdout(
         `${JSON.stringify(
-          found.map(({ id, title, fix, evidence }) => ({
-            id,
-            title,
-            fix,
-            evidence
-          })),
+          found.map(
+            ({ id, title, cause, fix, evidence, pod, first, context }) => ({
+              id,
+              title,
+              cause,
+              fix,
+              evidence,
+              ...(pod !== undefined ? { pod } : {}),
+              ...(first ? { first } : {}),
+              ...(context ? { context } : {})
+            })
+          ),
           null,
           2
         )}\n`

@@ -30,11 +30,25 @@ export type DiagnosisSpec = {
   rdma?: unknown;
 };
 
+/** The log of one pod of the group. */
+export type DiagnosisPod = {
+  name: string;
+  logs: string;
+};
+
 /** Everything known about a deployment that is not working. */
 export type DiagnosisEvidence = {
   events?: DiagnosisEvent[];
+  /** Log text of no particular pod. */
   logs?: string;
+  /** The logs of the group's pods, each on its own, so the first error can be named. */
+  pods?: DiagnosisPod[];
   spec?: DiagnosisSpec;
+  /**
+   * The deployment is failing: when no rule explains it, the first error line of a log is
+   * shown as `unknown-error` rather than nothing.
+   */
+  failing?: boolean;
 };
 
 /** One known failure: what happened, why, what to do, and the line that shows it. */
@@ -45,7 +59,16 @@ export type Diagnosis = {
   fix: string;
   evidence: string;
   severity: Severity;
+  /** The pod whose log showed it. */
+  pod?: string;
+  /** True on the findings of the pod whose error came first in a group. */
+  first?: boolean;
+  /** The lines around the evidence (the fallback shows the error with its traceback). */
+  context?: string[];
 };
+
+/** The id of the fallback finding: an error line that no rule explains. */
+export const UNKNOWN_ERROR = 'unknown-error';
 
 /** What a rule's texts may use: the matched line's named groups and the spec. */
 type Facts = {
@@ -63,6 +86,8 @@ type Context = { rdmaAsked: boolean; rdmaSeen: boolean };
 type Rule = {
   id: string;
   title: string;
+  /** Usually the echo of another pod's failure (a timeout, a restart), not the cause. */
+  symptom?: boolean;
   severity: Severity | ((context: Context) => Severity);
   patterns: RegExp[];
   /** The evidence only counts when this holds. */
@@ -377,6 +402,7 @@ export const RULES: readonly Rule[] = [
   {
     id: 'nccl-timeout',
     title: 'GPU communication between the pods timed out',
+    symptom: true,
     severity: 'error',
     patterns: [
       /Watchdog caught collective operation timeout/,
@@ -393,6 +419,7 @@ export const RULES: readonly Rule[] = [
   {
     id: 'crash-loop',
     title: 'A container keeps crashing',
+    symptom: true,
     severity: 'error',
     patterns: [/CrashLoopBackOff/, /Back-off restarting failed container/],
     cause:
@@ -403,17 +430,88 @@ export const RULES: readonly Rule[] = [
   }
 ];
 
-/** Matches events and logs against the known failures; one diagnosis per rule, in table order. */
+/**
+ * Matches events and logs against the known failures: one diagnosis per rule, in table
+ * order, except that with the logs of several pods the findings of the pod whose error came
+ * first lead (marked `first`). A failing deployment whose first error no rule explains gets
+ * `unknown-error` with that error line and its context.
+ */
 export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
-  const lines = [
+  const spec = evidence.spec ?? {};
+  const shared = [
     ...(evidence.events ?? []).map(eventLine),
     ...logLines(evidence.logs ?? '')
-  ].filter(line => line.trim() !== '');
-  const spec = evidence.spec ?? {};
+  ];
+  const pods = (evidence.pods ?? []).map(pod => ({
+    name: pod.name,
+    lines: logLines(pod.logs)
+  }));
+  const everything = [shared, ...pods.map(pod => pod.lines)].flat();
   const context: Context = {
     rdmaAsked: Boolean(spec.rdma),
-    rdmaSeen: lines.some(line => RDMA_IN_USE.test(line))
+    rdmaSeen: everything.some(line => RDMA_IN_USE.test(line))
   };
+  const sources = [
+    { name: undefined as string | undefined, lines: shared },
+    ...pods
+  ].map(source => {
+    const found = matchRules(source.lines, spec, context);
+    return {
+      ...source,
+      found,
+      firstError: firstErrorLine(source.lines, found)
+    };
+  });
+  const first = pods.length > 1 ? firstFailingPod(sources.slice(1)) : undefined;
+  const found: Diagnosis[] = [];
+  const seen = new Set<string>();
+  // The first pod's findings lead; then the rest, each rule once, in table order.
+  const ordered = first
+    ? [first, ...sources.filter(s => s !== first)]
+    : sources;
+  for (const source of ordered) {
+    for (const diagnosis of source.found) {
+      if (seen.has(diagnosis.id)) {
+        continue;
+      }
+      seen.add(diagnosis.id);
+      found.push({
+        ...diagnosis,
+        ...(source.name !== undefined ? { pod: source.name } : {}),
+        ...(source === first ? { first: true } : {})
+      });
+    }
+  }
+  if (!evidence.failing) {
+    return found;
+  }
+  // No rule explains the first failing pod (or anything at all): show its first error.
+  const unexplained =
+    first && first.found.length === 0
+      ? first
+      : found.length === 0
+        ? sources.find(source => source.lines.some(isErrorLine))
+        : undefined;
+  const errorLine = unexplained?.lines.findIndex(isErrorLine) ?? -1;
+  if (unexplained && errorLine >= 0) {
+    const fallback = unknownError(unexplained.lines, errorLine);
+    if (unexplained.name !== undefined) {
+      fallback.pod = unexplained.name;
+    }
+    if (unexplained === first) {
+      fallback.first = true;
+    }
+    found.unshift(fallback);
+  }
+  return found;
+}
+
+function matchRules(
+  rawLines: string[],
+  spec: DiagnosisSpec,
+  context: Context
+): Diagnosis[] {
+  const lines = rawLines.filter(line => line.trim() !== '');
   const found: Diagnosis[] = [];
   for (const rule of RULES) {
     if (rule.when && !rule.when(context)) {
@@ -442,6 +540,162 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
     });
   }
   return found;
+}
+
+// The start of an error in a log: a Python traceback or exception line, a log record at
+// level ERROR/FATAL/CRITICAL (vLLM's "ERROR 01-23 ...", logging's "- ERROR -", glog's
+// "F0123"), argparse's "error:", or a line a rule knows.
+const ERROR_LINE = [
+  /Traceback \(most recent call last\)/,
+  /(?:^|[\s\]|)])(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt): \S/,
+  /(?:^|[\s[(|-])(?:ERROR|FATAL|CRITICAL)(?:[\s\]:|-]|$)/,
+  /^[FE]\d{4} \d\d:\d\d:\d\d/,
+  /^\S+: error: /,
+  /\bSegmentation fault\b|\bcore dumped\b/
+];
+
+/** Python warnings and harmless echoes share the shape of an error line. */
+const NOT_AN_ERROR = /Warning: |\bDeprecat|\berrors?=0\b|\bno errors?\b/i;
+
+function isErrorLine(line: string): boolean {
+  return (
+    ERROR_LINE.some(pattern => pattern.test(line)) && !NOT_AN_ERROR.test(line)
+  );
+}
+
+/** The first line that is an error or the evidence of a finding. */
+function firstErrorLine(
+  lines: string[],
+  found: readonly Diagnosis[]
+): number | undefined {
+  const evidence = new Set(found.map(diagnosis => diagnosis.evidence));
+  const index = lines.findIndex(
+    line => evidence.has(line) || isErrorLine(line)
+  );
+  return index >= 0 ? index : undefined;
+}
+
+// Time stamps in log lines, reduced to a key that sorts as time does within a year:
+// RFC 3339 (kubectl --timestamps, SGLang, Ray: "2025-01-23T10:11:12" or "2025-01-23 10:11:12"),
+// vLLM's "INFO 01-23 10:11:12", glog and torch c10's "[E0123 10:11:12.123456 file.cpp:1]".
+const STAMPS: readonly RegExp[] = [
+  /(?:^|[\s[:])[IWEF](?<month>\d\d)(?<day>\d\d) (?<time>\d\d:\d\d:\d\d)(?:\.(?<fraction>\d+))?/,
+  /\d{4}-(?<month>\d\d)-(?<day>\d\d)[T ](?<time>\d\d:\d\d:\d\d)(?:[.,](?<fraction>\d+))?/,
+  /\b(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s+(?<month>\d\d)-(?<day>\d\d) (?<time>\d\d:\d\d:\d\d)(?:[.,](?<fraction>\d+))?/
+];
+
+function stampKey(line: string): string | undefined {
+  for (const pattern of STAMPS) {
+    const groups = pattern.exec(line)?.groups;
+    if (groups) {
+      return `${groups.month}-${groups.day} ${groups.time}.${(groups.fraction ?? '').padEnd(9, '0')}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The time of a log's error: its line's stamp, else the next stamp after it (a traceback
+ * has none, and the lines after it are closest), else the last one before it.
+ */
+function errorTime(lines: string[], index: number): string | undefined {
+  for (let i = index; i < lines.length; i++) {
+    const key = stampKey(lines[i]);
+    if (key !== undefined) {
+      return key;
+    }
+  }
+  for (let i = index - 1; i >= 0; i--) {
+    const key = stampKey(lines[i]);
+    if (key !== undefined) {
+      return key;
+    }
+  }
+  return undefined;
+}
+
+type Source = {
+  name?: string;
+  lines: string[];
+  found: Diagnosis[];
+  firstError?: number;
+};
+
+/**
+ * The pod whose error came first, by the time stamps of the logs; without comparable
+ * stamps, a pod with a cause beats one with only symptoms (a timeout, a restart).
+ */
+function firstFailingPod(pods: Source[]): Source | undefined {
+  const failing = pods.filter(pod => pod.firstError !== undefined);
+  if (failing.length === 0) {
+    return undefined;
+  }
+  const timed = failing
+    .map(pod => ({ pod, time: errorTime(pod.lines, pod.firstError!) }))
+    .filter(
+      (entry): entry is { pod: Source; time: string } =>
+        entry.time !== undefined
+    );
+  if (timed.length === failing.length) {
+    return timed.reduce((best, entry) =>
+      entry.time < best.time ? entry : best
+    ).pod;
+  }
+  const onlySymptoms = (pod: Source) =>
+    pod.found.length > 0 &&
+    pod.found.every(
+      diagnosis => RULES.find(rule => rule.id === diagnosis.id)?.symptom
+    );
+  return failing.find(pod => !onlySymptoms(pod)) ?? failing[0];
+}
+
+const CONTEXT_BEFORE = 2;
+const CONTEXT_MAX = 15;
+
+function unknownError(lines: string[], index: number): Diagnosis {
+  // A traceback runs on to its exception line: show it to there (at most CONTEXT_MAX lines).
+  let end = index;
+  let evidence = lines[index];
+  const traceback = lines[index].indexOf('Traceback (most recent call last)');
+  if (traceback >= 0) {
+    // Multiprocess logs prefix every line, e.g. "(EngineCore_DP0 pid=81) ".
+    const prefix = lines[index].slice(0, traceback);
+    const inBody = (line: string) =>
+      /^\s|^\^/.test(
+        line.startsWith(prefix) ? line.slice(prefix.length) : line
+      );
+    while (
+      end + 1 < lines.length &&
+      end - index < 200 &&
+      (end === index || inBody(lines[end]))
+    ) {
+      end++;
+    }
+    // The exception line ends the traceback; a cut-off log keeps the Traceback line.
+    if (end > index && !inBody(lines[end]) && lines[end].trim() !== '') {
+      evidence = lines[end];
+    }
+  }
+  const start = Math.max(0, index - CONTEXT_BEFORE);
+  let context = lines.slice(start, Math.max(end, index) + 1);
+  if (context.length > CONTEXT_MAX) {
+    const head = index - start + 1;
+    context = [
+      ...context.slice(0, head),
+      '...',
+      ...context.slice(-(CONTEXT_MAX - head - 1))
+    ];
+  }
+  return {
+    id: UNKNOWN_ERROR,
+    title: 'An error no known cause explains',
+    cause:
+      'The log shows this error, and it matches none of the known failures, so no known cause was found.',
+    fix: "Read the error and the lines around it; the same error on several pods usually starts on the first one. Search the engine's issue tracker for the error message.",
+    evidence,
+    severity: 'error',
+    context
+  };
 }
 
 function firstHit(

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { DiagnosisSpec } from '../diagnose';
-import { RULES, diagnose } from '../diagnose';
+import { RULES, UNKNOWN_ERROR, diagnose } from '../diagnose';
 import { parseDiagnoseInput } from '../diagnoseInput';
 
 // Each corpus file starts with "# key: value" lines (source, note, expect, spec, progress)
@@ -51,8 +51,10 @@ function readCorpus(): CorpusFile[] {
 
 const corpus = readCorpus();
 
+// As the CLI reads them: text given to diagnose comes from something that failed, so a
+// healthy transcript must not raise even the first-error fallback.
 function diagnoseText(text: string, spec: DiagnosisSpec = {}) {
-  return diagnose({ ...parseDiagnoseInput(text), spec });
+  return diagnose({ ...parseDiagnoseInput(text), spec, failing: true });
 }
 
 function ids(text: string, spec: DiagnosisSpec = {}): string[] {
@@ -313,5 +315,106 @@ describe('diagnose', () => {
       )!;
       expect(found.fix).toContain('Multi-node Model Serving in PCAI');
     }
+  });
+});
+
+describe('the first error when no rule knows it', () => {
+  // A traceback of the shape vLLM's engine core prints (prefixed by its process name).
+  const traceback = [
+    'INFO 01-23 10:00:00 [core.py:71] Initializing a V1 LLM engine (v0.11.0)',
+    '(EngineCore_DP0 pid=81) ERROR 01-23 10:00:05 [core.py:708] EngineCore failed to start.',
+    '(EngineCore_DP0 pid=81) Traceback (most recent call last):',
+    '(EngineCore_DP0 pid=81)   File "/usr/local/lib/python3.12/dist-packages/vllm/v1/engine/core.py", line 699, in run_engine_core',
+    '(EngineCore_DP0 pid=81)     engine_core = EngineCoreProc(*args, **kwargs)',
+    "(EngineCore_DP0 pid=81) KeyError: 'model.layers.0.mlp.experts.w2_weight'",
+    'INFO 01-23 10:00:06 [launcher.py:99] Shutting down'
+  ].join('\n');
+
+  it('shows the first error line with its traceback and says no known cause was found', () => {
+    const [found, ...rest] = diagnose({ logs: traceback, failing: true });
+    expect(rest).toEqual([]);
+    expect(found.id).toBe(UNKNOWN_ERROR);
+    expect(found.cause).toContain('no known cause was found');
+    expect(found.evidence).toBe(
+      '(EngineCore_DP0 pid=81) ERROR 01-23 10:00:05 [core.py:708] EngineCore failed to start.'
+    );
+    expect(found.context?.[0]).toContain('Initializing a V1 LLM engine');
+  });
+
+  it('takes the exception line as evidence when the log starts with the traceback', () => {
+    const lines = traceback.split('\n').slice(2).join('\n');
+    const [found] = diagnose({ logs: lines, failing: true });
+    expect(found.evidence).toBe(
+      "(EngineCore_DP0 pid=81) KeyError: 'model.layers.0.mlp.experts.w2_weight'"
+    );
+    expect(found.context).toEqual(lines.split('\n').slice(0, 4));
+  });
+
+  it('says nothing for a deployment that is not failing, and nothing more when a rule knows the error', () => {
+    expect(diagnose({ logs: traceback })).toEqual([]);
+    const known = `${traceback}\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.`;
+    expect(
+      diagnose({ logs: known, failing: true }).map(found => found.id)
+    ).toEqual(['gpu-oom']);
+  });
+});
+
+describe('diagnosis across the pods of a group', () => {
+  // The leader's watchdog fires minutes after the worker died (torch c10d's message).
+  const leader = {
+    name: 'llama-0',
+    logs: [
+      'INFO 01-23 10:00:00 [api_server.py:1885] vLLM API server version 0.10.2',
+      '[rank0]:[E0123 10:10:00.000000000 ProcessGroupNCCL.cpp:632] [Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=5, OpType=ALLREDUCE, NumelIn=1, NumelOut=1, Timeout(ms)=600000) ran for 600012 milliseconds before timing out.',
+      'ERROR 01-23 10:10:01 [core.py:700] EngineCore encountered a fatal error.'
+    ].join('\n')
+  };
+  const worker = {
+    name: 'llama-0-1',
+    logs: [
+      '2025-01-23 10:00:01,000\tINFO worker.py:1520 -- Connecting to existing Ray cluster at address: llama-0.llama.ns:6379...',
+      'ERROR 01-23 10:00:30 [worker_base.py:620] Error executing method load_model. This might cause deadlock in distributed execution.',
+      'ERROR 01-23 10:00:30 [worker_base.py:620] RuntimeError: CUDA error: an illegal memory access was encountered'
+    ].join('\n')
+  };
+
+  it("names the worker whose crash came first, before the leader's timeout", () => {
+    const found = diagnose({ pods: [leader, worker], failing: true });
+    expect(found.map(diagnosis => [diagnosis.id, diagnosis.pod])).toEqual([
+      [UNKNOWN_ERROR, 'llama-0-1'],
+      ['nccl-timeout', 'llama-0']
+    ]);
+    expect(found[0].first).toBe(true);
+    expect(found[1].first).toBeUndefined();
+  });
+
+  it('puts a known cause on the first pod ahead of the symptom on the leader', () => {
+    const oom = {
+      name: 'llama-0-1',
+      logs: 'ERROR 01-23 10:00:30 [worker.py:1] torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB.'
+    };
+    const found = diagnose({ pods: [leader, oom], failing: true });
+    expect(
+      found.map(diagnosis => [diagnosis.id, diagnosis.pod, diagnosis.first])
+    ).toEqual([
+      ['gpu-oom', 'llama-0-1', true],
+      ['nccl-timeout', 'llama-0', undefined]
+    ]);
+  });
+
+  it('without time stamps, prefers the pod with a cause over one with only a timeout', () => {
+    const strip = (text: string) =>
+      text
+        .replace(/\d\d-?\d\d \d\d:\d\d:\d\d/g, '')
+        .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+/g, '');
+    const oom = {
+      name: 'w',
+      logs: 'torch.OutOfMemoryError: CUDA out of memory.'
+    };
+    const found = diagnose({
+      pods: [{ name: 'l', logs: strip(leader.logs) }, oom],
+      failing: true
+    });
+    expect(found[0]).toMatchObject({ id: 'gpu-oom', pod: 'w', first: true });
   });
 });

@@ -137,8 +137,69 @@ describe('jupyterlab-lws diagnose', () => {
     expect(code).toBe(0);
     const printed = JSON.parse(stdout);
     expect(printed).toHaveLength(1);
-    expect(Object.keys(printed[0])).toEqual(['id', 'title', 'fix', 'evidence']);
+    expect(Object.keys(printed[0])).toEqual([
+      'id',
+      'title',
+      'cause',
+      'fix',
+      'evidence'
+    ]);
     expect(printed[0].id).toBe('insufficient-gpu');
     expect(printed[0].evidence).toMatch(/^FailedScheduling: 0\/3 nodes/);
+  });
+
+  function cli(files: Record<string, string>) {
+    let stdout = '';
+    const io = {
+      readFile: (path: string) => files[path],
+      readStdin: async () => '',
+      stdout: (text: string) => {
+        stdout += text;
+      },
+      stderr: () => undefined
+    };
+    return {
+      run: async (argv: string[]) => {
+        const code = await main(argv, io);
+        return { code, printed: JSON.parse(stdout) };
+      }
+    };
+  }
+
+  it('prints the first error line as unknown-error when no rule knows it', async () => {
+    const log = [
+      'INFO 01-23 10:00:00 [api_server.py:1] vLLM API server version 0.11.0',
+      'Traceback (most recent call last):',
+      '  File "/usr/lib/python3.12/runpy.py", line 198, in _run_module_as_main',
+      "ImportError: cannot import name 'Foo' from 'transformers'"
+    ].join('\n');
+    const { code, printed } = await cli({ 'leader.log': log }).run([
+      'diagnose',
+      'leader.log'
+    ]);
+    expect(code).toBe(0);
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toMatchObject({
+      id: 'unknown-error',
+      evidence: "ImportError: cannot import name 'Foo' from 'transformers'",
+      context: log.split('\n')
+    });
+    expect(printed[0].cause).toContain('no known cause was found');
+  });
+
+  it('reads several files as the pods of a group and names the first to fail', async () => {
+    const { printed } = await cli({
+      'llama-0.log':
+        '[rank0]:[E0123 10:10:00.000000000 ProcessGroupNCCL.cpp:632] [Rank 0] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=5, OpType=ALLREDUCE) ran for 600012 milliseconds before timing out.',
+      'llama-0-1.log':
+        'ERROR 01-23 10:00:30 [worker.py:1] torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB.'
+    }).run(['diagnose', 'llama-0.log', 'llama-0-1.log']);
+    expect(
+      printed.map((found: { id: string; pod: string }) => [found.id, found.pod])
+    ).toEqual([
+      ['gpu-oom', 'llama-0-1.log'],
+      ['nccl-timeout', 'llama-0.log']
+    ]);
+    expect(printed[0].first).toBe(true);
   });
 });
