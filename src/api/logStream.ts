@@ -249,6 +249,11 @@ export class LogStream implements IDisposable {
         const { stamp, key, text } = splitTimestamp(raw);
         if (last && key !== null) {
           if (key < last.key || (key === last.key && repeated-- > 0)) {
+            // Already shown, but the log answered: it is followed again.
+            if (this._state !== 'streaming') {
+              this._state = 'streaming';
+              this._schedule();
+            }
             continue;
           }
         }

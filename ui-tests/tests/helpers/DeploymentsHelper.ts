@@ -194,6 +194,43 @@ export class DeploymentsHelper {
     await this.logs().getByTestId('lws-logs-search').fill(text);
   }
 
+  /** The log view of one pod (`data-state`: the stream's state, e.g. streaming, paused). */
+  logView(pod: string): Locator {
+    return this.page.locator(`[data-testid="lws-logs"][data-pod="${pod}"]`);
+  }
+
+  /** The "Follow" control of a log view paused for want of a connection. */
+  logResume(pod: string): Locator {
+    return this.logView(pod).getByTestId('lws-logs-resume');
+  }
+
+  /** Closes a log view's tab with its close icon. */
+  async closeLogTab(pod: string): Promise<void> {
+    await this.page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', {
+        hasText: new RegExp(`^Log: ${pod}$`)
+      })
+      .locator('.lm-TabBar-tabCloseIcon')
+      .click();
+    await this.logView(pod).waitFor({ state: 'detached' });
+  }
+
+  /** Puts the open log views side by side in the main area (each visible at once). */
+  async logsSideBySide(): Promise<void> {
+    await this.page.evaluate(() => {
+      const app = (window as any).jupyterapp;
+      const views = [...app.shell.widgets('main')].filter((widget: any) =>
+        widget.id.startsWith('jp-lws-logs-')
+      );
+      for (let i = 1; i < views.length; i++) {
+        app.shell.add(views[i], 'main', {
+          mode: 'split-right',
+          ref: views[i - 1].id
+        });
+      }
+    });
+  }
+
   /** Downloads the kept log lines. */
   async downloadLog(): Promise<Download> {
     const download = this.page.waitForEvent('download');
