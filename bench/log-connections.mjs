@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+/**
+ * JupyterLab's contents-API latency while jupyterlab-lws holds its live connections (issue 19):
+ * a browser keeps six HTTP/1.1 connections per host, and every watch or followed log the
+ * extension holds is one fewer for JupyterLab's own requests.
+ *
+ * One JupyterLab, one page in Debian's Chromium, three deployments of the local cluster whose
+ * leaders write a line every 200 ms. Bursts of 6 concurrent `GET /api/contents/small.txt` are
+ * timed in the page in three states, in this order:
+ *   1. sidebar closed (the baseline: the extension holds nothing),
+ *   2. sidebar open (the namespace's watches),
+ *   3. sidebar open and the three pods' logs shown side by side.
+ * Prints p50/p95 per state, their ratios against state 1 of the same run, and how many of the
+ * extension's requests were open (the long-lived ones).
+ *
+ * usage: node bench/log-connections.mjs [--rounds 20]
+ * Needs the local cluster (bash scripts/cluster/cluster.sh up) and the extension installed.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { chromium } = createRequire(join(root, 'ui-tests/package.json'))(
+  '@playwright/test'
+);
+
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 20;
+const run =
+  process.env.LWS_CLUSTER_RUN ?? join(homedir(), '.cache/jupyterlab-lws/run');
+const cluster = JSON.parse(readFileSync(join(run, 'cluster.json'), 'utf-8'));
+const namespace = cluster.accounts.editor.namespace;
+const names = ['bench-conn-a', 'bench-conn-b', 'bench-conn-c'];
+const port = 18883;
+
+function kubectl(args, input) {
+  return execFileSync(
+    cluster.kubectl,
+    ['--kubeconfig', cluster.adminKubeconfig, '-n', namespace, ...args],
+    { input, encoding: 'utf-8', stdio: ['pipe', 'pipe', 'pipe'] }
+  );
+}
+
+const criLine = text => `${new Date().toISOString()} stdout F ${text}\n`;
+
+function deploy(name, dir) {
+  const file = join(dir, `${name}-0.log`);
+  writeFileSync(file, criLine(`${name} started`));
+  const objects = [
+    {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'Logs',
+      metadata: { name: `${name}-0` },
+      spec: {
+        logs: [{ containers: ['engine'], logsFile: file, follow: true }]
+      }
+    },
+    {
+      apiVersion: 'leaderworkerset.x-k8s.io/v1',
+      kind: 'LeaderWorkerSet',
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        leaderWorkerTemplate: {
+          size: 1,
+          workerTemplate: {
+            spec: {
+              containers: [
+                {
+                  name: 'engine',
+                  image: 'vllm/vllm-openai:v0.10.2',
+                  resources: { limits: { 'nvidia.com/gpu': '1' } }
+                }
+              ]
+            }
+          }
+        }
+      }
+    }
+  ];
+  for (const object of objects) {
+    kubectl(
+      ['apply', '--server-side', '--force-conflicts', '-f', '-'],
+      JSON.stringify(object)
+    );
+  }
+  return file;
+}
+
+function removeAll() {
+  kubectl([
+    'delete',
+    'leaderworkersets.leaderworkerset.x-k8s.io',
+    ...names,
+    '--ignore-not-found',
+    '--wait=true'
+  ]);
+  kubectl([
+    'delete',
+    'logs.kwok.x-k8s.io',
+    ...names.map(name => `${name}-0`),
+    '--ignore-not-found'
+  ]);
+}
+
+function startLab(rootDir) {
+  const args = [
+    'lab',
+    '--no-browser',
+    '--allow-root',
+    `--port=${port}`,
+    '--port-retries=0',
+    '--IdentityProvider.token=',
+    '--ServerApp.password=',
+    '--ServerApp.disable_check_xsrf=True',
+    '--LabApp.expose_app_in_browser=True',
+    `--ServerApp.root_dir=${rootDir}`,
+    `--LwsServing.service_account_dir=${cluster.accounts.editor.dir}`,
+    `--LwsServing.api_server=${cluster.server}`
+  ];
+  const child = spawn('jupyter', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stderr.on('data', chunk => {
+      log += chunk;
+      if (log.includes('Jupyter Server') && log.includes('is running at')) {
+        resolve(child);
+      }
+    });
+    child.on('exit', code =>
+      reject(new Error(`jupyter lab exited (${code}):\n${log}`))
+    );
+  });
+}
+
+/** Bursts of 6 concurrent contents requests, each timed; a request that takes 10 s fails. */
+async function measure(page) {
+  const latencies = [];
+  for (let i = 0; i < rounds; i++) {
+    latencies.push(
+      ...(await page.evaluate(async () => {
+        const one = async () => {
+          const started = performance.now();
+          const response = await fetch('/api/contents/small.txt', {
+            cache: 'no-store',
+            signal: AbortSignal.timeout(10_000)
+          }).catch(() => null);
+          return response?.ok ? performance.now() - started : 10_000;
+        };
+        return Promise.all(Array.from({ length: 6 }, one));
+      }))
+    );
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+const quantile = (sorted, q) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+async function waitFor(page, predicate, arg) {
+  await page.waitForFunction(predicate, arg, { timeout: 60_000 });
+}
+
+const workDir = mkdtempSync(join(tmpdir(), 'lws-bench-logs-'));
+const labRoot = mkdtempSync(join(tmpdir(), 'lws-bench-root-'));
+writeFileSync(join(labRoot, 'small.txt'), 'small\n');
+removeAll();
+const files = names.map(name => deploy(name, workDir));
+let written = 0;
+const writer = setInterval(() => {
+  written += 1;
+  files.forEach(file => appendFileSync(file, criLine(`line ${written}`)));
+}, 200);
+const lab = await startLab(labRoot);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--disable-gpu', '--disable-background-networking']
+});
+try {
+  const page = await browser.newPage({
+    viewport: { width: 1600, height: 900 }
+  });
+  const open = new Set();
+  page.on('request', r => r.url().includes('/lws/api/') && open.add(r));
+  page.on('requestfinished', r => open.delete(r));
+  page.on('requestfailed', r => open.delete(r));
+  await page.goto(`http://127.0.0.1:${port}/lab?reset`);
+  await page.waitForFunction(() => window.jupyterapp !== undefined, null, {
+    timeout: 120_000
+  });
+  await page.evaluate(() => window.jupyterapp.restored);
+  await measure(page); // warm-up: the first requests fill the server's caches
+
+  const results = [];
+  results.push({
+    state: 'sidebar closed',
+    open: open.size,
+    ...(await stats(page))
+  });
+
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('lws:open-sidebar')
+  );
+  await waitFor(
+    page,
+    list =>
+      list.every(name =>
+        document.querySelector(
+          `[data-testid="lws-deployment-${name}"][data-state="Ready"]`
+        )
+      ),
+    names
+  );
+  results.push({
+    state: 'sidebar open',
+    open: open.size,
+    ...(await stats(page))
+  });
+
+  await page.evaluate(async list => {
+    const app = window.jupyterapp;
+    let previous = null;
+    for (const name of list) {
+      const view = await app.commands.execute('lws:open-logs', {
+        deployment: name,
+        pod: `${name}-0`
+      });
+      if (previous) {
+        app.shell.add(view, 'main', { mode: 'split-right', ref: previous.id });
+      }
+      previous = view;
+    }
+  }, names);
+  await waitFor(
+    page,
+    count =>
+      document.querySelectorAll('[data-testid="lws-logs"][data-state]')
+        .length === count &&
+      [...document.querySelectorAll('[data-testid="lws-logs"]')].every(node =>
+        ['streaming', 'paused'].includes(node.getAttribute('data-state'))
+      ),
+    names.length
+  );
+  results.push({
+    state: 'sidebar open, three log views',
+    open: open.size,
+    ...(await stats(page))
+  });
+
+  const [base] = results;
+  console.log(
+    `contents API latency, ${rounds} bursts of 6 concurrent GET /api/contents/small.txt per state`
+  );
+  for (const r of results) {
+    console.log(
+      `  ${r.state.padEnd(32)} p50 ${r.p50.toFixed(1).padStart(7)} ms (x${(r.p50 / base.p50).toFixed(2)})  ` +
+        `p95 ${r.p95.toFixed(1).padStart(7)} ms (x${(r.p95 / base.p95).toFixed(2)})  ` +
+        `extension requests open: ${r.open}`
+    );
+  }
+} finally {
+  clearInterval(writer);
+  await browser.close();
+  lab.kill();
+  removeAll();
+}
+
+async function stats(page) {
+  const sorted = await measure(page);
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+}
