@@ -56,7 +56,8 @@ const JOBS_SELECTOR = `${APP_LABELS.managedBy}=${MANAGED_BY},${APP_LABELS.compon
 const LOG_LINES = 2000;
 
 /** A log that could not be read (no container yet, a kwok pod without a log) is tried again. */
-const LOG_RETRY_MS = 3000;
+const LOG_RETRY_MS = 2000;
+const LOG_RETRY_MAX_MS = 30_000;
 
 /** What starting a download gave. */
 export type StartOutcome =
@@ -460,17 +461,31 @@ export class DownloadsModel implements IDisposable {
       priority: 'background'
     });
     this._streams.set(uid, stream);
+    let failures = 0;
     stream.changed.connect(() => {
+      if (stream.state === 'streaming') {
+        failures = 0;
+      }
       if (stream.state === 'error' && !this._retryTimers.has(uid)) {
-        // No log yet (the container is starting): read it again shortly.
+        // No log yet (the container is starting): read it again, less often each time,
+        // and only while the pod runs (a finished pod's log does not come back).
+        const delay = Math.min(
+          LOG_RETRY_MAX_MS,
+          LOG_RETRY_MS * 2 ** failures++
+        );
         this._retryTimers.set(
           uid,
           setTimeout(() => {
             this._retryTimers.delete(uid);
-            if (this._streams.get(uid) === stream) {
+            const running = (this._pods?.items ?? []).some(
+              candidate =>
+                candidate.metadata?.name === pod &&
+                candidate.status?.phase === 'Running'
+            );
+            if (this._streams.get(uid) === stream && running) {
               stream.resume();
             }
-          }, LOG_RETRY_MS)
+          }, delay)
         );
       }
       this._changed.emit();
