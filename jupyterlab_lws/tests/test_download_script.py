@@ -315,3 +315,35 @@ def test_the_cache_script_lists_and_deletes_models(hub, tmp_path):
     refused = run(version, {**env, "MODEL_ID": "../etc"}, CACHE_SCRIPT)
     assert refused.returncode == 3
     assert events(refused.stdout, "LWS-CACHE ")[0]["id"] == "bad-input"
+
+
+MAPPING = """
+import errno, json, sys
+namespace = {"__name__": "download_model"}
+exec(sys.stdin.read(), namespace)
+failure_from = namespace["failure_from"]
+cases = {
+    "disk-full": OSError(errno.ENOSPC, "No space left on device"),
+    "not-writable": PermissionError(errno.EACCES, "Permission denied"),
+    "download-failed": ValueError("something else"),
+}
+print(json.dumps({name: failure_from(error).failure_id for name, error in cases.items()}))
+"""
+
+
+@pytest.mark.parametrize("version", CLIENTS)
+def test_os_errors_map_to_their_ids(version):
+    """A full or read-only volume cannot be made here without root mounts: map them directly."""
+    result = subprocess.run(
+        [python_of(version), "-c", MAPPING],
+        input=SCRIPT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "disk-full": "disk-full",
+        "not-writable": "not-writable",
+        "download-failed": "download-failed",
+    }
