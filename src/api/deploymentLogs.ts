@@ -170,6 +170,17 @@ export class DeploymentLogs implements IDisposable {
       .join('\n');
   }
 
+  /** The log lines read for the deployment, pod by pod (for diagnosis across the group). */
+  podTexts(deployment: string): { name: string; logs: string }[] {
+    return [...this._streams.values()]
+      .filter(({ target }) => target.deployment === deployment)
+      .map(({ target, stream }) => ({
+        name: target.pod,
+        logs: stream.tail.text()
+      }))
+      .filter(pod => pod.logs !== '');
+  }
+
   /** The targets being read now (for tests and the connection budget). */
   get targets(): ILogTarget[] {
     return [...this._streams.values()].map(({ target }) => target);

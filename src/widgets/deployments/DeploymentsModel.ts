@@ -128,12 +128,10 @@ export class DeploymentsModel implements IDisposable {
     if (!overview || !lws) {
       return [];
     }
-    const logs = [
-      this._logs?.text(name) ?? '',
-      ...[...(this._viewers.get(name) ?? [])].map(stream =>
-        stream.tail.tailText(VIEWER_EVIDENCE_LINES)
-      )
-    ]
+    // Each pod's log on its own, so diagnosis can name the pod whose error came first.
+    const pods = this._logs?.podTexts(name) ?? [];
+    const logs = [...(this._viewers.get(name) ?? [])]
+      .map(stream => stream.tail.tailText(VIEWER_EVIDENCE_LINES))
       .filter(text => text !== '')
       .join('\n');
     const serving = overview.status.state === 'Ready';
@@ -142,7 +140,11 @@ export class DeploymentsModel implements IDisposable {
         ? []
         : [...diagnosisEvents(overview), ...podStatusEvidence(overview)],
       logs,
-      spec: diagnosisSpec(lws, overview.summary)
+      pods,
+      spec: diagnosisSpec(lws, overview.summary),
+      failing:
+        overview.status.state === 'Failed' ||
+        overview.status.state === 'Degraded'
     });
     this._diagnoses.set(name, found);
     return found;

@@ -42,11 +42,23 @@ export function DiagnosisList(props: {
               <strong>{trans.__('Fix:')}</strong>{' '}
               {translateData(trans, diagnosis.fix)}
             </p>
+            {diagnosis.pod !== undefined && (
+              <p className="jp-lws-Diagnosis-pod">
+                {diagnosis.first
+                  ? trans.__(
+                      'In pod %1, whose error came first.',
+                      diagnosis.pod
+                    )
+                  : trans.__('In pod %1.', diagnosis.pod)}
+              </p>
+            )}
             <pre
               className="jp-lws-Diagnosis-evidence"
               title={trans.__('The line that shows it')}
             >
-              {diagnosis.evidence}
+              {diagnosis.context
+                ? diagnosis.context.join('\n')
+                : diagnosis.evidence}
             </pre>
           </article>
         );
