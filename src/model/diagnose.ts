@@ -167,7 +167,10 @@ export const RULES: readonly Rule[] = [
     patterns: [
       /Failed to pull image "(?<image>[^"]+)"/,
       /Back-off pulling image "(?<image>[^"]+)"/,
-      /ErrImagePull|ImagePullBackOff|InvalidImageName/
+      /ErrImagePull|ImagePullBackOff|InvalidImageName/,
+      // The registry's own answers, which kubelet's pull error and docker pull both carry.
+      /pull access denied for (?<image>[^\s,]+)/,
+      /manifest for (?<image>\S+) not found|manifest unknown/
     ],
     cause: ({ groups }) =>
       `The node cannot download the container image${groups.image ? ` ${groups.image}` : ''}.`,
@@ -317,7 +320,9 @@ export const RULES: readonly Rule[] = [
       /Name or service not known/,
       /Temporary failure in name resolution/,
       /gaierror/,
-      /No address associated with hostname/
+      /No address associated with hostname/,
+      // musl/busybox resolvers (Alpine-based images, nslookup in init containers).
+      /Name does not resolve/
     ],
     cause: ({ groups }) =>
       groups.host?.startsWith('$')
@@ -342,9 +347,18 @@ export const RULES: readonly Rule[] = [
     id: 'leader-unreachable',
     title: 'A worker cannot reach the leader',
     severity: 'error',
+    // torch c10d's socket.cpp and TCPStore.cpp across releases: "timed out after 600000ms"
+    // (2.1+) or "after 1800s" (2.0), "failed to connect to" (connection refused),
+    // "connect() timed out. Original timeout was ... ms" (1.x).
     patterns: [
-      /client socket has timed out after \d+ms while trying to connect to \((?<host>[^,]+), (?<port>\d+)\)/,
-      /TCP client failed to connect/
+      /client socket has timed out after \d+m?s while trying to connect to \((?<host>[^,]+), (?<port>\d+)\)/,
+      /TCP client failed to connect/,
+      /The client socket has failed to connect to/,
+      /The client socket cannot be initialized to connect to/,
+      /connect\(\) timed out\. Original timeout was \d+ ?ms/,
+      // NCCL's bootstrap socket (misc/socket.cc), old and new wording.
+      /socketPollConnect: connect to \S+ returned (?:Connection refused|No route to host|Connection timed out)/,
+      /Connect to \S+ failed : (?:Connection refused|No route to host|Connection timed out)/
     ],
     cause: ({ groups }) =>
       `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
@@ -465,7 +479,7 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
   const first = pods.length > 1 ? firstFailingPod(sources.slice(1)) : undefined;
   const found: Diagnosis[] = [];
   const seen = new Set<string>();
-  // The first pod's findings lead; then the rest, each rule once, in table order.
+  // Each rule once: from the first-failing pod if it shows it.
   const ordered = first
     ? [first, ...sources.filter(s => s !== first)]
     : sources;
@@ -482,6 +496,11 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
       });
     }
   }
+  // Table order (most specific first), with the first-failing pod's findings ahead.
+  const rank = (diagnosis: Diagnosis) =>
+    (diagnosis.first ? 0 : RULES.length) +
+    RULES.findIndex(rule => rule.id === diagnosis.id);
+  found.sort((a, b) => rank(a) - rank(b));
   if (!evidence.failing) {
     return found;
   }

@@ -88,6 +88,23 @@ describe('diagnose on the corpus of real transcripts', () => {
     }
   });
 
+  it('answers first with the expected finding on at least 95% of the failures, and raises nothing on healthy transcripts', () => {
+    const failures = corpus.filter(entry => entry.expect.length > 0);
+    const firstRight = failures.filter(entry => {
+      const [first] = diagnoseText(entry.body, entry.spec);
+      return first !== undefined && entry.expect.includes(first.id);
+    });
+    expect(firstRight.length / failures.length).toBeGreaterThanOrEqual(0.95);
+    const healthy = corpus.filter(entry => entry.expect.length === 0);
+    expect(healthy.length).toBeGreaterThanOrEqual(30);
+    for (const entry of healthy) {
+      expect([entry.file, diagnoseText(entry.body, entry.spec)]).toEqual([
+        entry.file,
+        []
+      ]);
+    }
+  });
+
   it('has at least one real excerpt for every rule and healthy transcripts of each engine and of NCCL over RDMA', () => {
     for (const rule of RULES) {
       expect(corpus.some(entry => entry.expect.includes(rule.id))).toBe(true);
