@@ -120,7 +120,9 @@ export const RULES: readonly Rule[] = [
     // plugins/noderesources/fit.go ("Insufficient " + resource name).
     patterns: [
       /0\/(?<nodes>\d+) nodes are available:(?:.*?\s)?(?<short>\d+) Insufficient nvidia\.com\/gpu/,
-      /Insufficient nvidia\.com\/gpu/
+      /Insufficient nvidia\.com\/gpu/,
+      // NVIDIA KAI-Scheduler's wording.
+      /didn't have enough resources: GPUs/
     ],
     cause: ({ groups }) =>
       groups.short && groups.nodes
@@ -181,18 +183,24 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'hf-auth',
-    title: 'The model is gated on Hugging Face',
+    title: 'Hugging Face refuses the model to this token',
     severity: 'error',
+    // huggingface_hub's hf_raise_for_status: GatedRepoError (401/403 on a gated repo) and, for a
+    // token the Hub rejects, a plain 401 with "Invalid credentials in Authorization header".
     patterns: [
       /GatedRepoError/,
       /Cannot access gated repo/,
       /You are trying to access a gated repo/,
       /is restricted and you are not in the authorized list/,
       /Repo model \S+ is gated/,
-      /403 Client Error: Forbidden for url: https:\/\/huggingface\.co\//
+      /403 Client Error: Forbidden for url: https:\/\/huggingface\.co\//,
+      /(?<badToken>Invalid credentials in Authorization header)/,
+      /(?<badToken>401 Client Error: Unauthorized for url: https:\/\/huggingface\.co\/)/
     ],
-    cause: ({ model }) =>
-      `${model ? `The model ${model}` : 'The model'} is gated: Hugging Face serves it only to a token whose account accepted the model's license.`,
+    cause: ({ model, groups }) =>
+      groups.badToken
+        ? 'Hugging Face rejected the token itself: it is wrong, expired or revoked, so no download can start.'
+        : `${model ? `The model ${model}` : 'The model'} is gated: Hugging Face serves it only to a token whose account accepted the model's license.`,
     fix: ({ model, spec }) =>
       `Log in at https://huggingface.co/${model ?? '<model>'} and accept the license (some need approval: wait for the e-mail). ` +
       `Create a read token (Settings, Access Tokens) with that account and store it under the key "token" in the Secret ${spec.hfTokenSecret ? `"${spec.hfTokenSecret}"` : 'named by the hfTokenSecret field'}, never in the manifest. ` +
@@ -208,7 +216,11 @@ export const RULES: readonly Rule[] = [
       /404 Client Error.*huggingface\.co/,
       /is not a local folder and is not a valid model identifier/,
       /Invalid repository ID or local directory specified/,
-      /does not appear to have a file named config\.json/
+      // transformers (config.json, or the configuration_*.py of remote code) and vLLM's
+      // get_config wordings across 0.7 to 0.11 for a folder or repo without a model config.
+      /does not appear to have a file named (?:config\.json|configuration_\w+\.py)/,
+      /No supported config format found in/,
+      /Could not detect config format for no config file found/
     ],
     cause: ({ model }) =>
       `Hugging Face has no model ${model ? `"${model}"` : 'with this id'}, or it is private and the token cannot see it.`,
@@ -365,6 +377,23 @@ export const RULES: readonly Rule[] = [
     fix:
       'Check that the leader pod runs and its log shows no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port). ' +
       `Turn the Istio sidecar off (annotation sidecar.istio.io/inject: "false", as in ${GUIDE}), and make sure no NetworkPolicy blocks traffic between the pods.`
+  },
+  {
+    id: 'tp-exceeds-local-gpus',
+    title: 'vLLM was not told to span the pods',
+    severity: 'error',
+    // vllm/config/parallel.py from v0.11.1: without a multi-node backend, TP x PP must fit
+    // the GPUs of one pod ("If this is intentional and you are using: - ray, set
+    // '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes' appropriately.").
+    patterns: [
+      /Tensor parallel size \((?<tp>\d+)\) cannot be larger than the number of available GPUs \((?<gpus>\d+)\)/,
+      /set '--distributed-executor-backend ray'/,
+      // The same check in vLLM 0.7 to 0.10 (world size = TP x PP).
+      /please ensure that world_size \((?<tp>\d+)\) is less than (?:than )?max local gpu count \((?<gpus>\d+)\)/
+    ],
+    cause: ({ groups }) =>
+      `vLLM stopped before loading: it was asked for ${groups.tp ? `${groups.tp} GPUs` : 'more GPUs'} but counts only the GPUs of its own pod${groups.gpus ? ` (${groups.gpus})` : ''}, because nothing told it to span the pods. From v0.11.1 vLLM no longer picks Ray by itself.`,
+    fix: 'Ray mode (multi-node-serving.sh): the leader must pass --distributed-executor-backend ray; the commands jupyterlab-lws renders do. Native mode (vLLM v0.11.1 and later): every pod runs vllm serve with --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS), workers with --headless. Re-render the deployment, or set vllmMode: native.'
   },
   {
     id: 'ray-cluster-not-ready',

@@ -96,6 +96,7 @@ describe('diagnose on the corpus of real transcripts', () => {
     });
     expect(firstRight.length / failures.length).toBeGreaterThanOrEqual(0.95);
     const healthy = corpus.filter(entry => entry.expect.length === 0);
+    expect(corpus.length).toBeGreaterThanOrEqual(150);
     expect(healthy.length).toBeGreaterThanOrEqual(30);
     for (const entry of healthy) {
       expect([entry.file, diagnoseText(entry.body, entry.spec)]).toEqual([
