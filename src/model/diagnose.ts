@@ -368,6 +368,8 @@ export const RULES: readonly Rule[] = [
       /The client socket has failed to connect to/,
       /The client socket cannot be initialized to connect to/,
       /connect\(\) timed out\. Original timeout was \d+ ?ms/,
+      // torch 2.x TCPStore when the leader's store went away (the leader crashed or restarted).
+      /Connection was likely closed\. Did the remote server shutdown or crash\?/,
       // NCCL's bootstrap socket (misc/socket.cc), old and new wording.
       /socketPollConnect: connect to \S+ returned (?:Connection refused|No route to host|Connection timed out)/,
       /Connect to \S+ failed : (?:Connection refused|No route to host|Connection timed out)/
