@@ -31,7 +31,10 @@ export const VLLM_DEFAULT_IMAGE = 'vllm/vllm-openai:v0.10.2';
 /**
  * Where vLLM images keep the Ray bootstrap script: the Dockerfile copies `examples/` to
  * /vllm-workspace, and the script moved from `online_serving/` to `ray_serving/` (the
- * release of the move is unknown), so the command takes whichever the image has.
+ * release of the move is unknown), so the command takes whichever the image has. Both
+ * versions take the same `leader --ray_cluster_size=` / `worker --ray_address=` arguments
+ * (vllm-project/vllm examples/ray_serving/multi-node-serving.sh at 75162ed, whose usage
+ * line also passes `--distributed-executor-backend ray`).
  */
 export const RAY_BOOTSTRAP_SCRIPTS = [
   '/vllm-workspace/examples/online_serving/multi-node-serving.sh',
