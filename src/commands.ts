@@ -8,4 +8,8 @@ export namespace CommandIDs {
   export const refresh = 'lws:refresh';
   /** Show a pod's log in the main area (args: deployment, pod). */
   export const openLogs = 'lws:open-logs';
+  /** Chat with a deployment in the main area (args: deployment; without it, pick one). */
+  export const openChat = 'lws:open-chat';
+  /** Send a deployment the smoke-test prompt (args: deployment). */
+  export const smokeTest = 'lws:smoke-test';
 }

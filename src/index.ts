@@ -10,9 +10,11 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { NamespaceModel } from './api/namespaceModel';
+import { chatPlugin } from './chatPlugin';
 import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
 import { newDeploymentPlugin } from './newDeploymentPlugin';
+import { ILwsDeployments } from './tokens';
 import { logsOpener } from './widgets/deployments/openLogs';
 import { addDownloadCommands } from './widgets/modelDownloads/commands';
 import { LwsSidebar } from './widgets/sidebar';
@@ -22,11 +24,12 @@ const PLUGIN_ID = 'jupyterlab-lws:plugin';
 /**
  * The sidebar of multi-node deployments, its commands and the launcher tile.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
   id: PLUGIN_ID,
   description:
     'Deploy, watch and smoke-test multi-node LLM serving on LeaderWorkerSets.',
   autoStart: true,
+  provides: ILwsDeployments,
   optional: [
     ITranslator,
     ILayoutRestorerToken,
@@ -113,7 +116,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       category: trans.__('Multi-node Serving')
     });
     void launcher;
+    return {
+      deployments: sidebar.deployments,
+      setEndpointExtras: render => sidebar.setEndpointExtras(render)
+    };
   }
 };
 
-export default [plugin, newDeploymentPlugin];
+export default [plugin, newDeploymentPlugin, chatPlugin];

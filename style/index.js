@@ -1,2 +1,3 @@
 import './base.css';
 import './downloads.css';
+import './chat.css';

@@ -28,10 +28,19 @@ module.exports = {
     // Video needs Playwright's own ffmpeg download, which this network does not allow.
     video: 'off'
   },
-  webServer: {
-    command: 'npm start',
-    url: 'http://localhost:8888/lab',
-    timeout: 120 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  webServer: [
+    {
+      command: 'npm start',
+      url: 'http://localhost:8888/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      // The chat's real OpenAI-compatible engine (llama.cpp, tiny model) on 127.0.0.1:18080.
+      command: 'bash ../scripts/engine/engine.sh run',
+      url: 'http://127.0.0.1:18080/v1/models',
+      timeout: 120 * 1000,
+      reuseExistingServer: true
+    }
+  ]
 };

@@ -144,7 +144,7 @@ async def test_the_engines_context_length_error_passes_through(jp_fetch, real_en
     assert response.code == 400
     error = json.loads(response.body)["error"]
     assert error["code"] == "context_length_exceeded"
-    assert "maximum context length is 2048 tokens" in error["message"]
+    assert "maximum context length is 4096 tokens" in error["message"]
 
 
 async def test_a_malformed_request_gets_the_engines_own_answer(jp_fetch, real_engine, leader):

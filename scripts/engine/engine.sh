@@ -33,7 +33,7 @@ serve() {
   # One thread: the machine is shared. interrupt_requests off: by default a new request
   # interrupts the one being generated, which would break concurrent streams (the load probe).
   exec python3 -m llama_cpp.server --model "$model" --model_alias "$model_name" \
-    --host 127.0.0.1 --port "$port" --n_ctx 2048 --n_threads 1 --n_threads_batch 1 \
+    --host 127.0.0.1 --port "$port" --n_ctx 4096 --n_threads 1 --n_threads_batch 1 \
     --interrupt_requests False --verbose True
 }
 

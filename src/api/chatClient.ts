@@ -232,6 +232,10 @@ export async function streamChat(
       answer = applyChunk(answer, chunk as EngineChunk, now());
       options.onUpdate?.(answer);
     }
+    if (options.signal?.aborted) {
+      // An abort during the stream ends the client's iteration quietly.
+      return done(null, true);
+    }
     const cut = truncation(answer);
     return done(cut === null ? null : { kind: 'truncated', detail: cut });
   } catch (error) {

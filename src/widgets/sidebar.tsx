@@ -56,6 +56,14 @@ export class LwsSidebar extends ReactWidget {
   /** The model downloads and the models in the volume. */
   readonly downloads: DownloadsModel;
 
+  /** Sets what shows under a deployment's endpoint (the chat plugin's buttons). */
+  setEndpointExtras(
+    render: ((deployment: string) => JSX.Element | null) | null
+  ): void {
+    this._endpointExtras = render;
+    this.update();
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;
@@ -104,6 +112,7 @@ export class LwsSidebar extends ReactWidget {
               openLogs={(deployment, pod) =>
                 this._openLogs({ deployment, pod })
               }
+              endpointExtras={this._endpointExtras}
               trans={this._trans}
             />
             {this.deployments.selected === null && (
@@ -117,4 +126,6 @@ export class LwsSidebar extends ReactWidget {
 
   private _openLogs: (args: IOpenLogsArgs) => void;
   private _newDeployment: (() => void) | null;
+  private _endpointExtras: ((deployment: string) => JSX.Element | null) | null =
+    null;
 }

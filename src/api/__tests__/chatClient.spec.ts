@@ -204,7 +204,40 @@ describe('streamChat through the endpoint proxy', () => {
     });
   });
 
-  it('stops when aborted, without an error', async () => {
+  it('stops when aborted in the middle of the stream, keeping what came', async () => {
+    const controller = new AbortController();
+    const first = readFileSync(join(STREAMS, 'vllm-usage.sse'), 'utf-8')
+      .split('\n\n')
+      .slice(0, 2)
+      .join('\n\n');
+    const { settings } = fakeServer(
+      request =>
+        new Response(
+          new ReadableStream({
+            start(stream) {
+              stream.enqueue(new TextEncoder().encode(`${first}\n\n`));
+              // The engine goes on generating; only the abort ends this stream.
+              request.signal.addEventListener('abort', () =>
+                stream.error(new DOMException('aborted', 'AbortError'))
+              );
+            }
+          }),
+          { headers: { 'Content-Type': 'text/event-stream' } }
+        )
+    );
+    const outcome = await streamChat(
+      endpointClient(settings, target),
+      request,
+      {
+        signal: controller.signal,
+        onUpdate: () => controller.abort()
+      }
+    );
+    expect(outcome).toMatchObject({ stopped: true, error: null });
+    expect(outcome.answer.content).toBe('我是');
+  });
+
+  it('stops when aborted before the answer starts, without an error', async () => {
     const controller = new AbortController();
     const { settings } = fakeServer(
       request =>

@@ -54,6 +54,8 @@ export interface IDeploymentDetailProps extends IDetailCallbacks {
   busy: boolean;
   rights: IActionRights;
   trans: TranslationBundle;
+  /** More under the endpoint (the chat plugin's buttons). */
+  endpointExtras?: JSX.Element | null;
 }
 
 /** Events shown before "Show all". */
@@ -306,6 +308,7 @@ function EndpointSection(props: IDeploymentDetailProps): JSX.Element {
           {trans.__('Copy curl test')}
         </Button>
       </div>
+      {props.endpointExtras}
     </section>
   );
 }

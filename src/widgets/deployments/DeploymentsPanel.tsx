@@ -14,6 +14,8 @@ export interface IDeploymentsPanelProps {
   actions: DeploymentActions;
   /** Opens the log view of a pod (the plugin's command). */
   openLogs: (deployment: string, pod: string) => void;
+  /** More under a deployment's endpoint (the chat and smoke test buttons). */
+  endpointExtras?: ((deployment: string) => JSX.Element | null) | null;
   trans: TranslationBundle;
 }
 
@@ -101,6 +103,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
           onDelete={() => void actions.remove(selected)}
           onCheckEndpoint={() => void model.checkEndpoint(selected)}
           onOpenLogs={pod => props.openLogs(selected, pod)}
+          endpointExtras={props.endpointExtras?.(selected) ?? null}
         />
       </div>
     );

@@ -1,0 +1,19 @@
+import { Token } from '@lumino/coreutils';
+
+import type { DeploymentsModel } from './widgets/deployments/DeploymentsModel';
+
+/** What the sidebar lends other plugins of the extension (the chat). */
+export interface ILwsDeployments {
+  /** The live deployments of the namespace. */
+  readonly deployments: DeploymentsModel;
+  /** Adds content under a deployment's endpoint in the sidebar's detail (chat, smoke test). */
+  setEndpointExtras(
+    render: ((deployment: string) => JSX.Element | null) | null
+  ): void;
+}
+
+/** The sidebar's deployments, for the extension's other plugins. */
+export const ILwsDeployments = new Token<ILwsDeployments>(
+  'jupyterlab-lws:deployments',
+  'The live multi-node deployments of the namespace, from the sidebar.'
+);
