@@ -80,6 +80,18 @@ test.describe('model downloads', () => {
       }
     });
 
+    await test.step('a reload picks the running download up again', async () => {
+      const before = await downloads.bar(SHARDED).getAttribute('aria-valuenow');
+      await page.reload();
+      // The layout restorer opens the sidebar again (clicking its tab would close it).
+      await lws.sidebar.waitFor({ state: 'visible' });
+      await expect(row).toHaveAttribute('data-phase', 'downloading');
+      await expect(downloads.bar(SHARDED)).toHaveAttribute(
+        'aria-valuenow',
+        before ?? ''
+      );
+    });
+
     await test.step('a second download of the same model is refused', async () => {
       await downloads.start(SHARDED);
       await expect(downloads.issues()).toContainText(
