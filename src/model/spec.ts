@@ -185,7 +185,12 @@ export function resolveSpec(
     engineArgs: stringList(spec.engineArgs),
     leaderArgs: stringList(spec.leaderArgs),
     workerArgs: stringList(spec.workerArgs),
-    env: stringMap(spec.env),
+    // A Hub mirror of the profile reaches the engines too (a model not yet in the volume);
+    // the spec's own env wins.
+    env: {
+      ...(profile.hfEndpoint ? { HF_ENDPOINT: profile.hfEndpoint } : {}),
+      ...stringMap(spec.env)
+    },
     trustRemoteCode: spec.trustRemoteCode === true
   };
   const gpuType = nonEmpty(spec.gpuType) ?? profile.gpuType;

@@ -21,7 +21,9 @@ import {
 import type { IDownloadTarget } from '../download';
 import { DOWNLOAD_SCRIPT } from '../jobScripts.generated';
 import { isDns1123Label } from '../dns1123';
+import { buildManifests } from '../manifests';
 import { PCAI_GEN1 } from '../profiles';
+import type { IDeploymentSpec } from '../spec';
 import { resolveSettings } from '../profileSettings';
 
 const root = join(__dirname, '..', '..', '..');
@@ -291,6 +293,33 @@ describe('download settings in the profile', () => {
       mountPath: '/models',
       hfEndpoint: 'https://hf-mirror.local'
     });
+  });
+
+  it("sets the profile's mirror in deployments too, unless the spec sets its own", () => {
+    const profile = { ...PCAI_GEN1, hfEndpoint: 'https://hf-mirror.local' };
+    const env = (spec: Partial<IDeploymentSpec>) =>
+      buildManifests(
+        { name: 'm', engine: 'vllm', model: 'org/m', nodes: 1, ...spec },
+        { profile }
+      ).leaderWorkerSet.spec.leaderWorkerTemplate.leaderTemplate?.spec?.containers[0].env?.filter(
+        variable => variable.name === 'HF_ENDPOINT'
+      );
+    expect(env({})).toEqual([
+      { name: 'HF_ENDPOINT', value: 'https://hf-mirror.local' }
+    ]);
+    expect(env({ env: { HF_ENDPOINT: 'https://other.local' } })).toEqual([
+      { name: 'HF_ENDPOINT', value: 'https://other.local' }
+    ]);
+    expect(
+      buildManifests({
+        name: 'm',
+        engine: 'vllm',
+        model: 'org/m',
+        nodes: 1
+      }).leaderWorkerSet.spec.leaderWorkerTemplate.leaderTemplate?.spec?.containers[0].env?.map(
+        variable => variable.name
+      )
+    ).not.toContain('HF_ENDPOINT');
   });
 
   it('ignores a profile whose mirror is not an address', () => {
