@@ -193,15 +193,6 @@ test.describe('the smoke-test chat with a real engine', () => {
       ).toBeLessThan(1500);
     });
 
-    if (process.env.LWS_UPDATE_SCREENSHOTS) {
-      const images = join(__dirname, '..', '..', 'docs', 'images');
-      mkdirSync(images, { recursive: true });
-      await page.setViewportSize({ width: 1200, height: 800 });
-      await page.mouse.move(0, 0);
-      await chat.panel.screenshot({ path: join(images, 'chat.png') });
-      await page.setViewportSize({ width: 1024, height: 768 });
-    }
-
     await test.step('the conversation is still there after a reload', async () => {
       await saved;
       await page.reload();
@@ -268,6 +259,29 @@ test.describe('the smoke-test chat with a real engine', () => {
       Number(await chat.probeFigure('p50_itl_ms').textContent())
     ).toBeGreaterThan(0);
     await expect(chat.probeChart()).toBeVisible();
+
+    if (process.env.LWS_UPDATE_SCREENSHOTS) {
+      // The README's picture (docs/images/chat.png): a short answer, a smoke test, the probe.
+      await chat.setMaxTokens(40);
+      await chat.setTemperature(1.5);
+      await chat.send('Say hello in one short sentence.');
+      await expect(chat.lastAnswer()).toBeVisible({ timeout: 30_000 });
+      await chat.closeSettings();
+      await chat.smokeTest().click();
+      await expect(chat.smokeResult()).toHaveAttribute('data-ok', 'true');
+      const images = join(__dirname, '..', '..', 'docs', 'images');
+      mkdirSync(images, { recursive: true });
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.mouse.move(0, 0);
+      await chat.panel.screenshot({ path: join(images, 'chat.png') });
+      // The dark theme, for review next to it (not in the README).
+      await page.theme.setDarkTheme();
+      await chat.panel.screenshot({
+        path: test.info().outputPath('chat-dark.png')
+      });
+      await page.theme.setLightTheme();
+      await page.setViewportSize({ width: 1024, height: 768 });
+    }
   });
 
   test('Insert code puts a cell into a notebook that streams an answer from the engine', async ({

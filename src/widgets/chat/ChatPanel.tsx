@@ -168,6 +168,7 @@ function Settings({ model, trans }: IChatViewOptions): JSX.Element {
           onChange={event =>
             model.updateSettings({ temperature: Number(event.target.value) })
           }
+          data-testid="lws-chat-temperature"
         />
       </label>
       <label>

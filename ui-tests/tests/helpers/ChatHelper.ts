@@ -47,11 +47,29 @@ export class ChatHelper {
 
   /** Sets max tokens in the settings. */
   async setMaxTokens(value: number): Promise<void> {
+    await this.openSettings();
+    await this.panel.getByTestId('lws-chat-max-tokens').fill(String(value));
+  }
+
+  /** Sets the temperature in the settings. */
+  async setTemperature(value: number): Promise<void> {
+    await this.openSettings();
+    await this.panel.getByTestId('lws-chat-temperature').fill(String(value));
+  }
+
+  /** Folds the settings away. */
+  async closeSettings(): Promise<void> {
+    const settings = this.panel.locator('.jp-lws-Chat-settings');
+    if ((await settings.getAttribute('open')) !== null) {
+      await settings.locator('summary').click();
+    }
+  }
+
+  private async openSettings(): Promise<void> {
     const settings = this.panel.locator('.jp-lws-Chat-settings');
     if ((await settings.getAttribute('open')) === null) {
       await settings.locator('summary').click();
     }
-    await this.panel.getByTestId('lws-chat-max-tokens').fill(String(value));
   }
 
   /** Types a message and sends it. */
