@@ -15,6 +15,8 @@ want_browser=1
 
 need_apt=()
 command -v curl >/dev/null || need_apt+=(curl)
+# The download script's tests run huggingface_hub in venvs; Debian's python3 needs this for them.
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ $want_browser = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium fonts-dejavu-core); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
