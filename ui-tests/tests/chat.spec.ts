@@ -284,6 +284,24 @@ test.describe('the smoke-test chat with a real engine', () => {
     }
   });
 
+  test('the chat and the openai client load only when a chat opens', async ({
+    page
+  }) => {
+    const scripts: string[] = [];
+    page.on('request', request => {
+      if (request.resourceType() === 'script') {
+        scripts.push(request.url());
+      }
+    });
+    await page.reload();
+    const lazy = (url: string) => /openai|widgets_chat/.test(url);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.filter(lazy)).toEqual([]);
+    const chat = new ChatHelper(page);
+    await chat.openWithCommand(name);
+    expect(scripts.filter(lazy).length).toBeGreaterThan(0);
+  });
+
   test('Insert code puts a cell into a notebook that streams an answer from the engine', async ({
     page
   }) => {
