@@ -323,7 +323,8 @@ function leaderService(spec: IResolvedSpec): V1Service {
   };
 }
 
-function hfTokenSecret(name: string, token: string): V1Secret {
+/** The Secret holding an HF token under key `token` (deployments and downloads read it). */
+export function hfTokenSecret(name: string, token: string): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',

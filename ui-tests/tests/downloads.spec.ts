@@ -8,7 +8,7 @@ import { expect, test } from '@jupyterlab/galata';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 
-import { getObject } from './helpers/cluster';
+import { deleteObjects, getObject } from './helpers/cluster';
 import {
   capturedLines,
   DownloadsHelper,
@@ -18,6 +18,8 @@ import { LwsHelper } from './helpers/LwsHelper';
 
 const SHARDED = 'org/sharded-model';
 const CONTAINER = 'model-downloader';
+/** Typed into the token field; not a Hugging Face token. */
+const TOKEN = 'test-token-for-a-download';
 
 test.describe('model downloads', () => {
   test.beforeEach(() => removeDownloads());
@@ -117,6 +119,10 @@ test.describe('model downloads', () => {
     const lws = new LwsHelper(page);
     const downloads = new DownloadsHelper(page);
     await lws.openSidebar();
+    await downloads.section
+      .getByTestId('lws-download-secret')
+      .fill('ui-download-token');
+    await downloads.section.getByTestId('lws-download-token').fill(TOKEN);
     await downloads.start('org/gated-model');
     const row = downloads.row('org/gated-model');
     let pod = '';
@@ -125,6 +131,18 @@ test.describe('model downloads', () => {
       expect(pod).not.toBe('');
     }).toPass();
     downloads.serveLog(pod, CONTAINER, capturedLines('hf-auth'));
+    // The token went to the Secret; the Job only names it, and the page forgot it.
+    const secret = getObject('secret', 'ui-download-token');
+    expect(Buffer.from(secret.data.token, 'base64').toString()).toBe(TOKEN);
+    const job = getObject('job', downloads.jobs()[0]);
+    expect(JSON.stringify(job)).not.toContain(TOKEN);
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'ui-download-token', key: 'token' } }
+    });
+    await expect(
+      downloads.section.getByTestId('lws-download-token')
+    ).toHaveValue('');
 
     const failure = row.getByTestId('lws-download-failure');
     await expect(failure).toHaveAttribute('data-failure', 'hf-auth');
@@ -142,6 +160,7 @@ test.describe('model downloads', () => {
     await row.getByTestId('lws-download-cancel').click();
     await expect(row).toHaveCount(0);
     expect(downloads.jobs()).toEqual([]);
+    deleteObjects('secret', ['ui-download-token']);
   });
 
   test('the form says whether its model is cached, and downloads it first', async ({

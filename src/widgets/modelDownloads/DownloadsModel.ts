@@ -47,7 +47,8 @@ import {
 } from '../../model/modelCache';
 import type { IDeploymentSettings } from '../../model/profileSettings';
 import { resolveSettings } from '../../model/profileSettings';
-import { APP_LABELS, MANAGED_BY } from '../../model/manifests';
+import { APP_LABELS, hfTokenSecret, MANAGED_BY } from '../../model/manifests';
+import { redact } from '../../api/apply';
 
 /** Jobs and pods of downloads and cache actions (one watch each on the shared request). */
 const JOBS_SELECTOR = `${APP_LABELS.managedBy}=${MANAGED_BY},${APP_LABELS.component} in (${DOWNLOAD_COMPONENT},${CACHE_COMPONENT})`;
@@ -146,8 +147,10 @@ export class DownloadsModel implements IDisposable {
   /**
    * Checks the request, the volume and the running downloads, then creates the Job. Nothing
    * is created when a check fails. A finished Job of the same model is replaced (a retry).
+   * A `token` is saved first in the Secret the request names (default `hf-token`), the same
+   * Secret shape the new-deployment form writes; the Job reads it with a secretKeyRef.
    */
-  async start(request: IDownloadRequest): Promise<StartOutcome> {
+  async start(request: IDownloadRequest, token = ''): Promise<StartOutcome> {
     const client = this._client();
     const target = this._target;
     const issues = validateDownload(request, target);
@@ -179,6 +182,17 @@ export class DownloadsModel implements IDisposable {
           )
         ]
       };
+    }
+    if (token !== '') {
+      request = { ...request, tokenSecret: request.tokenSecret || 'hf-token' };
+      try {
+        await client.apply(hfTokenSecret(request.tokenSecret as string, token));
+      } catch (error) {
+        return {
+          ok: false,
+          issues: [problem('token-refused', redact(errorText(error), [token]))]
+        };
+      }
     }
     for (const job of existing.items) {
       await client.delete(Resources.jobs, job.metadata?.name ?? '');

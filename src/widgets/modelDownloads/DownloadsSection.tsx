@@ -72,18 +72,24 @@ function StartForm(props: IDownloadsSectionProps): JSX.Element {
   const [revision, setRevision] = useState('');
   const [include, setInclude] = useState('');
   const [tokenSecret, setTokenSecret] = useState('');
+  const [token, setToken] = useState('');
   const [issues, setIssues] = useState<IIssue[]>([]);
   const [busy, setBusy] = useState(false);
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setBusy(true);
-    const outcome = await model.start({
-      repo,
-      revision,
-      include: splitGlobs(include),
-      ...(tokenSecret.trim() ? { tokenSecret: tokenSecret.trim() } : {})
-    });
+    const outcome = await model.start(
+      {
+        repo,
+        revision,
+        include: splitGlobs(include),
+        ...(tokenSecret.trim() ? { tokenSecret: tokenSecret.trim() } : {})
+      },
+      token.trim()
+    );
     setBusy(false);
+    // The token lives in the Secret now (or was refused): never keep it in the page.
+    setToken('');
     setIssues(outcome.ok ? [] : outcome.issues);
     if (outcome.ok) {
       setRepo('');
@@ -136,6 +142,18 @@ function StartForm(props: IDownloadsSectionProps): JSX.Element {
           placeholder={trans.__('none, or e.g. %1', 'hf-token')}
           data-testid="lws-download-secret"
           onChange={event => setTokenSecret(event.target.value)}
+        />
+      </label>
+      <label>
+        {trans.__('Token (saved in that Secret)')}
+        <input
+          className="jp-mod-styled"
+          type="password"
+          autoComplete="off"
+          value={token}
+          placeholder={trans.__('only to create or replace it')}
+          data-testid="lws-download-token"
+          onChange={event => setToken(event.target.value)}
         />
       </label>
       <button

@@ -112,6 +112,30 @@ describe('DownloadsModel.start', () => {
     );
   });
 
+  it('saves a typed token in the Secret first; the Job only names it', async () => {
+    const { namespace, calls } = fakeNamespace({});
+    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const outcome = await model.start(
+      { repo: 'org/gated' },
+      'test-token-value'
+    );
+    expect(outcome.ok).toBe(true);
+    const [secret, job] = calls
+      .filter(call => call.method === 'apply')
+      .map(call => call.args[0] as any);
+    expect(secret).toMatchObject({
+      kind: 'Secret',
+      metadata: { name: 'hf-token' },
+      type: 'Opaque',
+      stringData: { token: 'test-token-value' }
+    });
+    expect(JSON.stringify(job)).not.toContain('test-token-value');
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } }
+    });
+  });
+
   it('refuses to delete a cached model that a deployment uses', async () => {
     const { namespace, calls } = fakeNamespace({});
     (namespace as any).leaderWorkerSets = [
