@@ -77,12 +77,22 @@ async function proxyFetch(
   const headers = new Headers(init.headers);
   // makeRequest adds `Authorization: token ...`; the client's placeholder key must not clash.
   headers.delete('Authorization');
-  const response = await ServerConnection.makeRequest(
-    url,
-    // `no-store` would make makeRequest add a `?<timestamp>`, which the proxy refuses.
-    { ...init, headers, cache: 'no-cache' },
-    settings
-  );
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      url,
+      // `no-store` would make makeRequest add a `?<timestamp>`, which the proxy refuses.
+      { ...init, headers, cache: 'no-cache' },
+      settings
+    );
+  } catch (error) {
+    if (init.signal?.aborted) {
+      // makeRequest wraps every failure as a NetworkError; the client tells its timeout (and
+      // the user's abort) from a network failure by the AbortError it gave the signal.
+      throw new DOMException('The request was aborted', 'AbortError');
+    }
+    throw error;
+  }
   if (response.ok) {
     return response;
   }

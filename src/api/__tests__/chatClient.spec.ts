@@ -204,6 +204,23 @@ describe('streamChat through the endpoint proxy', () => {
     });
   });
 
+  it('gives up when the endpoint does not answer in time', async () => {
+    const { settings } = fakeServer(
+      request =>
+        new Promise<Response>((_, reject) =>
+          request.signal.addEventListener('abort', () =>
+            reject(new DOMException('aborted', 'AbortError'))
+          )
+        )
+    );
+    const outcome = await streamChat(
+      endpointClient(settings, target, { timeoutMs: 50 }),
+      request
+    );
+    expect(outcome.stopped).toBe(false);
+    expect(outcome.error?.kind).toBe('timeout');
+  });
+
   it('stops when aborted in the middle of the stream, keeping what came', async () => {
     const controller = new AbortController();
     const first = readFileSync(join(STREAMS, 'vllm-usage.sse'), 'utf-8')
