@@ -218,12 +218,12 @@ function Conversation(props: IChatViewOptions): JSX.Element {
           data-testid="lws-chat-streaming"
         >
           {streaming.reasoning && (
-            <pre className="jp-lws-Chat-reasoning">{streaming.reasoning}</pre>
+            <div className="jp-lws-Chat-reasoning">{streaming.reasoning}</div>
           )}
           {/* Plain text while it streams; Markdown once the answer is whole. */}
-          <pre className="jp-lws-Chat-text" data-testid="lws-chat-stream-text">
+          <div className="jp-lws-Chat-text" data-testid="lws-chat-stream-text">
             {streaming.content}
-          </pre>
+          </div>
           <Metrics
             metrics={answerMetrics(streaming, performance.now())}
             trans={trans}
@@ -245,7 +245,7 @@ function Turn(props: IChatViewOptions & { turn: IChatTurn }): JSX.Element {
         data-testid="lws-chat-turn"
         data-role="user"
       >
-        <pre className="jp-lws-Chat-text">{turn.content}</pre>
+        <div className="jp-lws-Chat-text">{turn.content}</div>
       </div>
     );
   }
@@ -259,12 +259,12 @@ function Turn(props: IChatViewOptions & { turn: IChatTurn }): JSX.Element {
       {turn.reasoning && (
         <details className="jp-lws-Chat-reasoningBox">
           <summary>{trans.__('Reasoning')}</summary>
-          <pre
+          <div
             className="jp-lws-Chat-reasoning"
             data-testid="lws-chat-reasoning"
           >
             {turn.reasoning}
-          </pre>
+          </div>
         </details>
       )}
       {turn.content && (
