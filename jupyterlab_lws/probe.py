@@ -7,8 +7,9 @@ through the same pool, Service check and URL as the chat proxy, and times each o
 Request body (JSON): ``model``, ``prompt``, ``maxTokens``, ``concurrency`` (1-64), ``prompts``
 (1-256). Response (``application/x-ndjson``), one line per finished request in finishing order,
 ``{"startMs", "endMs", "tokenTimesMs", "outputTokens", "error"?}`` (ms from the probe's start),
-then ``{"durationMs"}``. The statistics are computed in the browser (``src/model/loadProbe.ts``).
-When the browser goes away every request in flight is cancelled.
+then ``{"durationMs"}``; empty lines in between are heartbeats. The statistics are computed in
+the browser (``src/model/loadProbe.ts``). When the browser goes away every request in flight is
+cancelled (the heartbeat is how the server notices it).
 
 Server-sent events are read with ``httpx-sse``.
 """
@@ -37,6 +38,7 @@ MAX_CONCURRENCY = 64
 MAX_PROMPTS = 256
 MAX_TOKENS = 4096
 MAX_PROMPT_CHARS = 20_000
+HEARTBEAT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,29 @@ class ProbeRouteHandler(LwsRouteHandler):
             self.write(json.dumps(record) + "\n")
             await self.flush()
 
+        async def heartbeat() -> None:
+            # Tornado notices a browser that left only when it writes; records come only as
+            # requests finish, so an empty line is written meanwhile (readers skip it).
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                self.write("\n")
+                await self.flush()
+
         async def probe() -> None:
-            duration = await run_probe(
-                self.endpoints, url, f"{service}:{port}", params, on_record=send
+            run = asyncio.ensure_future(
+                run_probe(self.endpoints, url, f"{service}:{port}", params, on_record=send)
             )
+            beat = asyncio.ensure_future(heartbeat())
+            try:
+                await asyncio.wait({run, beat}, return_when=asyncio.FIRST_COMPLETED)
+                if not run.done():
+                    beat.result()  # the browser left: StreamClosedError
+                duration = run.result()
+            finally:
+                for task in (run, beat):
+                    task.cancel()
+                # Let cancelled requests close their upstream connections now.
+                await asyncio.gather(run, beat, return_exceptions=True)
             await send({"durationMs": duration})
 
         if self._browser_gone:
@@ -226,7 +247,10 @@ class ProbeRouteHandler(LwsRouteHandler):
         self._upstream = asyncio.ensure_future(probe())
         try:
             await self._upstream
-        except (asyncio.CancelledError, StreamClosedError):
+        except StreamClosedError:
+            self.log.debug("jupyterlab-lws: browser left a load probe")
+            return
+        except asyncio.CancelledError:
             if not self._browser_gone:
                 raise
             return

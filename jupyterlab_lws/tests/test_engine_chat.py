@@ -210,6 +210,25 @@ async def test_the_load_probe_times_concurrent_streams(client, real_engine, lead
         assert record["tokenTimesMs"] == sorted(record["tokenTimesMs"])
 
 
+async def test_leaving_a_probe_cancels_its_requests_on_the_engine(client, real_engine, leader):
+    params = {
+        "model": "tiny-chat",
+        "prompt": "hello",
+        "maxTokens": 1900,
+        "concurrency": 2,
+        "prompts": 4,
+    }
+    offset = real_engine.log_size()
+    async with client.stream(
+        "POST", f"lws/api/probe/{leader}/{real_engine.port}", json=params
+    ) as response:
+        assert response.status_code == 200
+        await wait_for(lambda: "POST /v1/chat/completions" in real_engine.log_since(offset))
+        # Leave while the first requests generate, as closing the chat panel does.
+    await wait_for(lambda: "Disconnected from client" in real_engine.log_since(offset))
+    assert "1900 runs" not in real_engine.log_since(offset)
+
+
 async def test_a_probe_of_an_engine_that_is_down_reports_each_error(client, make_service):  # noqa: F811
     sock, port = tornado.testing.bind_unused_port()
     sock.close()
