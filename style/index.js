@@ -1,3 +1,4 @@
 import './base.css';
 import './downloads.css';
 import './chat.css';
+import './insights.css';

@@ -29,7 +29,13 @@ export const Resources = {
     plural: 'persistentvolumeclaims',
     kind: 'PersistentVolumeClaim'
   },
-  jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' }
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job' },
+  resourceQuotas: {
+    group: '',
+    version: 'v1',
+    plural: 'resourcequotas',
+    kind: 'ResourceQuota'
+  }
 } satisfies Record<string, IResourceType>;
 
 /** Finds the resource type of a manifest by its apiVersion and kind. */

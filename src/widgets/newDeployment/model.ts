@@ -13,6 +13,8 @@ import type {
 import { applyDeployment, KubeApplyTarget } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
 import { fetchContext } from '../../api/context';
+import { KubeClient } from '../../api/kube';
+import { Resources } from '../../api/resources';
 import type { IAdvice } from '../../model/advice';
 import { adviseSpec } from '../../model/advice';
 import type { IFormValues } from '../../model/formState';
@@ -28,6 +30,8 @@ import {
   withTokenSecret
 } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
+import type { IQuotaCheck, IResourceQuota } from '../../model/quota';
+import { checkQuota, deploymentNeeds } from '../../model/quota';
 import type { IManifests } from '../../model/manifests';
 import { buildManifests, listManifests } from '../../model/manifests';
 import type { IResolvedSettings } from '../../model/profileSettings';
@@ -72,6 +76,8 @@ export interface IDeploymentCluster {
   context(): Promise<IClusterContext>;
   /** The apply target for a namespace. */
   target(namespace: string): IApplyTarget;
+  /** The namespace's ResourceQuotas with their usage (absent: quotas are not checked). */
+  quotas?(namespace: string): Promise<IResourceQuota[]>;
 }
 
 /** Options of {@link NewDeploymentModel}. */
@@ -223,6 +229,7 @@ export class NewDeploymentModel implements IDisposable {
     try {
       this._context = await this._cluster.context();
       this._contextError = null;
+      await this._loadQuotas(this._context.namespace);
     } catch (reason) {
       this._context = null;
       this._contextError = errorMessage(reason);
@@ -231,6 +238,26 @@ export class NewDeploymentModel implements IDisposable {
       this._changed.emit();
     }
     return this._context;
+  }
+
+  /**
+   * The deployment against the namespace's ResourceQuotas, once they were read; null before,
+   * when the spec cannot be built yet, or when they could not be read ({@link quotaError}).
+   */
+  get quotaCheck(): IQuotaCheck | null {
+    if (this._quotas === null) {
+      return null;
+    }
+    if (this._quotaCheckSpec !== this._spec) {
+      this._quotaCheckSpec = this._spec;
+      this._quotaCheck = this._checkQuota(this._quotas);
+    }
+    return this._quotaCheck;
+  }
+
+  /** Why the ResourceQuotas could not be read (RBAC, network), or null. */
+  get quotaError(): string | null {
+    return this._quotaError;
   }
 
   /** Why Deploy is not possible now, or null. */
@@ -391,7 +418,8 @@ export class NewDeploymentModel implements IDisposable {
    * The outcome lands in {@link applyState}.
    */
   async deploy(
-    confirmReplace: (existing: IExistingObject[]) => Promise<boolean>
+    confirmReplace: (existing: IExistingObject[]) => Promise<boolean>,
+    confirmOverQuota?: (check: IQuotaCheck) => Promise<boolean>
   ): Promise<void> {
     if (this.deployBlocker) {
       return;
@@ -403,6 +431,18 @@ export class NewDeploymentModel implements IDisposable {
       return;
     }
     const spec = this._spec;
+    if (confirmOverQuota && this._context) {
+      // Usage moves while the form is open: read it again right before deciding.
+      await this._loadQuotas(this._context.namespace);
+      const check = this.quotaCheck;
+      if (
+        check &&
+        check.exceeded.length > 0 &&
+        !(await confirmOverQuota(check))
+      ) {
+        return;
+      }
+    }
     const steps: IApplyProgress[] = [];
     this._setApplyState({ phase: 'running', steps });
     const context = this._context;
@@ -503,6 +543,33 @@ export class NewDeploymentModel implements IDisposable {
     this._advice = adviseSpec(this._spec, this.profile, issues);
   }
 
+  private async _loadQuotas(namespace: string): Promise<void> {
+    if (!this._cluster.quotas) {
+      return;
+    }
+    try {
+      this._quotas = await this._cluster.quotas(namespace);
+      this._quotaError = null;
+    } catch (reason) {
+      this._quotas = null;
+      this._quotaError = errorMessage(reason);
+    }
+    this._quotaCheckSpec = null;
+    if (!this._disposed) {
+      this._changed.emit();
+    }
+  }
+
+  private _checkQuota(quotas: IResourceQuota[]): IQuotaCheck | null {
+    try {
+      const manifests = this._buildManifests(this._spec, undefined, false);
+      return checkQuota(quotas, deploymentNeeds(manifests.leaderWorkerSet));
+    } catch {
+      // A spec with errors has no manifests yet; the advice says why.
+      return null;
+    }
+  }
+
   private _buildManifests(
     spec: IDeploymentSpec,
     namespace: string | undefined,
@@ -590,6 +657,10 @@ export class NewDeploymentModel implements IDisposable {
   private _showAll = false;
   private _context: IClusterContext | null = null;
   private _contextError: string | null = null;
+  private _quotas: IResourceQuota[] | null = null;
+  private _quotaError: string | null = null;
+  private _quotaCheck: IQuotaCheck | null = null;
+  private _quotaCheckSpec: IDeploymentSpec | null = null;
   private _previewTimer: ReturnType<typeof setTimeout> | undefined;
   private _draftTimer: ReturnType<typeof setTimeout> | undefined;
   private _draftPending = false;
@@ -604,7 +675,13 @@ export function proxyCluster(
 ): IDeploymentCluster {
   return {
     context: () => fetchContext(serverSettings),
-    target: namespace => new KubeApplyTarget(namespace, serverSettings)
+    target: namespace => new KubeApplyTarget(namespace, serverSettings),
+    quotas: async namespace =>
+      (
+        await new KubeClient(namespace, serverSettings).list<IResourceQuota>(
+          Resources.resourceQuotas
+        )
+      ).items
   };
 }
 

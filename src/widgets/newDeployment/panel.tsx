@@ -29,6 +29,7 @@ import { NewDeploymentForm } from './form';
 import type { NewDeploymentModel } from './model';
 import { ModelCacheNote } from '../modelDownloads/ModelCacheNote';
 import { YamlPreview } from './preview';
+import { confirmOverQuota, QuotaNote } from './quota';
 
 /** What the panel needs from the application. */
 export interface INewDeploymentPanelOptions {
@@ -218,7 +219,10 @@ export class NewDeploymentPanel extends SplitPanel {
 
   private async _deploy(): Promise<void> {
     const { trans } = this._options;
-    await this.model.deploy(existing => confirmReplace(existing, trans));
+    await this.model.deploy(
+      existing => confirmReplace(existing, trans),
+      check => confirmOverQuota(check, trans)
+    );
     const state = this.model.applyState;
     if (state.phase !== 'done') {
       return;
@@ -307,15 +311,22 @@ class AdviceView extends ReactWidget {
     return (
       <UseSignal signal={this._model.changed}>
         {() => (
-          <AdvicePanel
-            advice={this._model.advice}
-            issues={this._model.issues}
-            model={this._model.values.model}
-            settingsProblems={this._model.settingsProblems}
-            trans={this._trans}
-            onFix={this._onFix}
-            onShowField={this._onShowField}
-          />
+          <>
+            <QuotaNote
+              check={this._model.quotaCheck}
+              error={this._model.quotaError}
+              trans={this._trans}
+            />
+            <AdvicePanel
+              advice={this._model.advice}
+              issues={this._model.issues}
+              model={this._model.values.model}
+              settingsProblems={this._model.settingsProblems}
+              trans={this._trans}
+              onFix={this._onFix}
+              onShowField={this._onShowField}
+            />
+          </>
         )}
       </UseSignal>
     );

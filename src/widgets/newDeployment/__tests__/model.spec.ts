@@ -69,6 +69,7 @@ function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
   target: MemoryTarget;
   contexts: IClusterContext[];
   state: StateDB;
+  cluster: IDeploymentCluster;
 } {
   const target = new MemoryTarget();
   const contexts = [options.context ?? editorContext];
@@ -84,7 +85,7 @@ function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
     previewDelay: 0,
     draftDelay: 0
   });
-  return { model, target, contexts, state };
+  return { model, target, contexts, state, cluster };
 }
 
 /** The guide's 70B example, filled in as the UI test fills it. */
@@ -320,5 +321,92 @@ describe('NewDeploymentModel', () => {
     model.applyFix(plan!.fix);
     expect(model.values.nodes).toBe('1');
     expect(model.advice.plan?.followed).toBe(true);
+  });
+});
+
+describe('NewDeploymentModel quota', () => {
+  function quotaSetup(used: string, fail = false) {
+    const { model, target, cluster } = setup();
+    const reads: string[] = [];
+    const usage = { used };
+    cluster.quotas = async namespace => {
+      reads.push(namespace);
+      if (fail) {
+        throw new Error('resourcequotas is forbidden');
+      }
+      const hard = { 'requests.nvidia.com/gpu': '16', pods: '10' };
+      return [
+        {
+          metadata: { name: 'gpu-quota' },
+          spec: { hard },
+          status: { hard, used: { 'requests.nvidia.com/gpu': usage.used } }
+        }
+      ];
+    };
+    return { model, target, reads, usage };
+  }
+
+  it('reads the quotas with the context and checks the spec against them', async () => {
+    const { model, reads } = quotaSetup('8');
+    await model.loadContext();
+    fillGuide70b(model);
+    expect(reads).toEqual(['project-user-alice']);
+    expect(model.quotaCheck?.gpu).toMatchObject({ need: 8, hard: 16, used: 8 });
+    expect(model.quotaCheck?.exceeded).toEqual([]);
+    model.setValues({ nodes: '3' });
+    expect(model.quotaCheck?.gpu).toMatchObject({ need: 12, exceeds: true });
+  });
+
+  it('asks before applying over quota, with usage read again; cancel sends nothing', async () => {
+    const { model, target, reads, usage } = quotaSetup('0');
+    await model.loadContext();
+    fillGuide70b(model);
+    expect(model.quotaCheck?.exceeded).toEqual([]);
+    usage.used = '12'; // someone else deployed meanwhile
+    const asked: number[] = [];
+    await model.deploy(
+      async () => true,
+      async check => {
+        asked.push(check.gpu!.used);
+        return false;
+      }
+    );
+    expect(reads).toHaveLength(2);
+    expect(asked).toEqual([12]);
+    expect(target.calls).toEqual([]);
+    await model.deploy(
+      async () => true,
+      async () => true
+    );
+    expect(target.calls).toContain('apply LeaderWorkerSet/llama-70b');
+  });
+
+  it('does not ask when the deployment fits', async () => {
+    const { model, target } = quotaSetup('8');
+    await model.loadContext();
+    fillGuide70b(model);
+    const asked: unknown[] = [];
+    await model.deploy(
+      async () => true,
+      async check => {
+        asked.push(check);
+        return false;
+      }
+    );
+    expect(asked).toEqual([]);
+    expect(target.calls).toContain('apply LeaderWorkerSet/llama-70b');
+  });
+
+  it('says why the quotas could not be read, and still deploys', async () => {
+    const { model, target } = quotaSetup('0', true);
+    await model.loadContext();
+    fillGuide70b(model);
+    expect(model.quotaCheck).toBeNull();
+    expect(model.quotaError).toContain('forbidden');
+    await model.deploy(
+      async () => true,
+      async () => false
+    );
+    expect(target.calls).toContain('apply LeaderWorkerSet/llama-70b');
   });
 });
