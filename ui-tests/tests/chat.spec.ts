@@ -119,6 +119,16 @@ test.describe('the smoke-test chat with a real engine', () => {
     deploy(name, ENGINE_PORT);
     // Nothing listens on this port: the engine is "down".
     deploy(down, ENGINE_PORT + 1);
+    for (const each of [name, down]) {
+      kubectl([
+        'wait',
+        '--for=condition=Available',
+        `${LWS}/${each}`,
+        '-n',
+        userNamespace,
+        '--timeout=60s'
+      ]);
+    }
   });
 
   test.afterAll(() => remove(name, down));
@@ -282,6 +292,21 @@ test.describe('the smoke-test chat with a real engine', () => {
       await page.theme.setLightTheme();
       await page.setViewportSize({ width: 1024, height: 768 });
     }
+  });
+
+  test('the command palette offers the Ready deployments to chat with', async ({
+    page
+  }) => {
+    const chat = new ChatHelper(page);
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute('lws:open-chat');
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Chat with which deployment?');
+    await dialog.locator('select').selectOption(name);
+    await dialog.locator('.jp-mod-accept').click();
+    await expect(chat.panel).toContainText(`Chat with ${name}`);
+    await expect(chat.readiness()).toHaveAttribute('data-ready', 'true');
   });
 
   test('the chat and the openai client load only when a chat opens', async ({
