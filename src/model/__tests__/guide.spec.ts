@@ -138,8 +138,14 @@ function fixedGuideCommand(
   engine: 'sglang' | 'vllm'
 ): string[] {
   if (engine === 'sglang') {
-    // `--tp` is only argparse's abbreviation of `--tp-size`.
-    return command.map(word => (word === '--tp' ? '--tp-size' : word));
+    // `--tp` is only argparse's abbreviation of `--tp-size`; the leader (the one with
+    // `--port`) also serves /metrics, which SGLang does only with `--enable-metrics`.
+    const fixed = command.map(word => (word === '--tp' ? '--tp-size' : word));
+    const port = fixed.indexOf('--port');
+    if (port >= 0) {
+      fixed.splice(port + 2, 0, '--enable-metrics');
+    }
+    return fixed;
   }
   // vLLM Ray mode: the bootstrap script is looked up in both examples folders, and the
   // leader names the Ray backend, which v0.11.1+ no longer picks by itself.

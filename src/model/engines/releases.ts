@@ -111,7 +111,9 @@ const SGLANG_COMMON_FLAGS = [
   '--node-rank',
   '--host',
   '--port',
-  '--trust-remote-code'
+  '--trust-remote-code',
+  // server_args.py since sgl-project/sglang#1853 (Nov 2024, before 0.4): every family here.
+  '--enable-metrics'
 ];
 
 const SGLANG_PIPELINE_FLAGS = ['--pp-size', '--pipeline-parallel-size'];

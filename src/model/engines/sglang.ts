@@ -94,6 +94,9 @@ export const SGLANG: IEngine = {
       '0.0.0.0',
       '--port',
       String(spec.port),
+      // /metrics (Prometheus text) for the deployment detail's live numbers; SGLang serves
+      // it only with this flag, and only the leader's HTTP server does.
+      '--enable-metrics',
       ...spec.leaderArgs,
       ...spec.engineArgs
     ];
