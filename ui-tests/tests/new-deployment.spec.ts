@@ -177,7 +177,7 @@ test.describe('new deployment against the local cluster', () => {
         expect.arrayContaining([
           'sglang.launch_server',
           MODEL,
-          '--tp',
+          '--tp-size',
           '4',
           '--pipeline-parallel-size',
           '2'

@@ -706,6 +706,13 @@ test.describe('sidebar deployments against the local cluster', () => {
         timeout: 30_000
       });
       await expect(deployments.row(name)).toHaveCount(0);
+      // The list notices the LeaderWorkerSet is gone while the action still deletes the Service
+      // and the Secret: the cluster is checked once the action reports its outcome.
+      await expect(
+        deployments.successNotification(
+          `${name} is being deleted: its pods are shutting down. Deleted the Secret ${own} too.`
+        )
+      ).toBeVisible({ timeout: 30_000 });
       expect(getObject(LWS, name)).toBeNull();
       expect(getObject('service', `${name}-leader`)).toBeNull();
       expect(getObject('secret', own)).toBeNull();

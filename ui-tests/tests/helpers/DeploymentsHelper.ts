@@ -139,6 +139,16 @@ export class DeploymentsHelper {
     return this.detail().getByTestId('lws-action-result');
   }
 
+  /**
+   * JupyterLab's success notification (toast) carrying `text`: how an action reports its
+   * outcome once every request it made is answered, even after its deployment left the list.
+   */
+  successNotification(text: string): Locator {
+    return this.page.locator('.jp-Notification-Toast-success', {
+      hasText: text
+    });
+  }
+
   /** The notice that the shown deployment was deleted. */
   departed(): Locator {
     return this.sidebar.getByTestId('lws-departed');
