@@ -129,9 +129,11 @@ ENDPOINT_PATHS: dict[str, frozenset[str]] = {
     "v1/completions": frozenset({"POST"}),
     "health": frozenset({"GET"}),
     "version": frozenset({"GET"}),
+    "metrics": frozenset({"GET"}),
 }
 """OpenAI-compatible paths the smoke-test chat may reach on a Service (vLLM and SGLang serve
-all of them), with their methods."""
+all of them), with their methods, and the engine's Prometheus ``metrics`` page (read only) that
+the deployment detail shows."""
 
 _RULES = {(rule.prefix, rule.resource): rule for rule in RULES}
 _PREFIXES = sorted({rule.prefix for rule in RULES}, key=len, reverse=True)

@@ -238,6 +238,7 @@ def test_every_rule_is_reachable():
         ("POST", "v1/completions"),
         ("GET", "health"),
         ("GET", "version"),
+        ("GET", "metrics"),
     ],
 )
 def test_endpoint_allows_openai_paths(method, path):
@@ -258,7 +259,10 @@ def test_endpoint_allows_openai_paths(method, path):
         ("GET", "llama", "80a", "v1/models", "", "not a port"),
         ("GET", "llama", "+80", "v1/models", "", "not a port"),
         ("GET", "llama", "\uff18\uff10", "v1/models", "", "not a port"),
-        ("GET", "llama", "8000", "metrics", "", "not an allowed endpoint path"),
+        ("GET", "llama", "8000", "admin", "", "not an allowed endpoint path"),
+        ("GET", "llama", "8000", "metrics/extra", "", "not an allowed endpoint path"),
+        ("POST", "llama", "8000", "metrics", "", "accepts GET only"),
+        ("GET", "llama", "8000", "metrics", "name[]=vllm:x", "query strings"),
         ("GET", "llama", "8000", "v1/models/../../admin", "", "relative path segments"),
         ("GET", "llama", "8000", "v1%2Fmodels", "", "percent-encoded"),
         ("GET", "llama", "8000", "http://evil/v1/models", "", "absolute URLs"),
