@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import pytest
 import tornado.httpserver
@@ -74,6 +75,19 @@ class ModelsHandler(tornado.web.RequestHandler):
         self.finish({"object": "list", "data": [{"id": "tiny", "object": "model"}]})
 
 
+# A recorded vLLM /metrics page (src/model/__tests__/fixtures/metrics/SOURCES.md).
+METRICS_PAGE = (
+    Path(__file__).parents[2] / "src/model/__tests__/fixtures/metrics/vllm-0.7.metrics.txt"
+).read_bytes()
+
+
+class MetricsHandler(tornado.web.RequestHandler):
+    def get(self) -> None:
+        # prometheus_client's exposition content type, as vLLM and SGLang send it.
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.finish(METRICS_PAGE)
+
+
 class ErrorHandler(tornado.web.RequestHandler):
     def post(self) -> None:
         self.set_status(400)
@@ -89,6 +103,7 @@ async def engine():
             (r"/v1/chat/completions", ChatHandler, {"engine": fake}),
             (r"/v1/models", ModelsHandler, {"engine": fake}),
             (r"/v1/completions", ErrorHandler),
+            (r"/metrics", MetricsHandler),
         ]
     )
     sock, fake.port = tornado.testing.bind_unused_port()
@@ -146,6 +161,13 @@ async def test_models_are_proxied(jp_fetch, engine, leader):
     assert (method, uri) == ("GET", "/v1/models")
     # The Jupyter token stays in Jupyter: it is never sent to the model endpoint.
     assert "Authorization" not in headers
+
+
+async def test_metrics_page_is_proxied_as_text(jp_fetch, engine, leader):
+    response = await jp_fetch("lws", "api", "endpoints", leader, str(engine.port), "metrics")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.body == METRICS_PAGE
 
 
 async def test_chat_events_arrive_before_the_stream_ends(client, engine, leader):
@@ -208,7 +230,7 @@ async def test_unreachable_endpoint_is_a_502_that_says_so(jp_fetch, make_service
 @pytest.mark.parametrize(
     ("method", "path", "reason"),
     [
-        ("GET", "llama-leader/8000/metrics", "not an allowed endpoint path"),
+        ("GET", "llama-leader/8000/admin", "not an allowed endpoint path"),
         ("GET", "llama-leader/8000/v1/models/..%2F..%2Fadmin", "percent-encoded"),
         ("GET", "llama-leader/8000/v1/../../../api/v1/secrets", "relative path segments"),
         ("GET", "evil.example.com/80/v1/models", "not a valid Service name"),
