@@ -27,7 +27,6 @@ import tornado
 from httpx_sse import EventSource
 from tornado.iostream import StreamClosedError
 
-from .allowlist import authorize_endpoint
 from .endpoint_client import EndpointClient
 from .kube_client import UpstreamError, describe_transport_error
 from .routes import LwsError, LwsRouteHandler, json_errors
@@ -192,17 +191,7 @@ class ProbeRouteHandler(LwsRouteHandler):
     @json_errors
     async def post(self, _path: str) -> None:
         service, _, port = self.route_rest("probe").partition("/")
-        decision = authorize_endpoint(
-            "POST", service, port, "v1/chat/completions", self.request.query
-        )
-        if not decision.allowed:
-            self.refuse(decision, f"a load probe to {service}:{port}")
-        problem = await self.services.problem(service, int(port))
-        if problem:
-            status, reason = problem
-            raise LwsError(
-                status, f"jupyterlab-lws does not forward to {service}:{port}: {reason}", reason
-            )
+        decision = await self.endpoint_target("POST", service, port, "v1/chat/completions")
         try:
             params = ProbeParams.parse(self.body)
         except ValueError as error:

@@ -203,9 +203,15 @@ class LwsRouteHandler(APIHandler):
                     # Headers are sent; all that is left is to end the stream.
                     self.log.info("jupyterlab-lws: upstream stream ended: %r", error)
 
+        await self.stream_until_done(pump)
+
+    async def stream_until_done(self, produce: Callable[[], Awaitable[None]]) -> None:
+        """Run ``produce`` (which writes and flushes the response) and finish; when the browser
+        goes away it is cancelled at once (:meth:`on_connection_close`) and nothing is finished.
+        """
         if self._browser_gone:
             return
-        self._upstream = asyncio.ensure_future(pump())
+        self._upstream = asyncio.ensure_future(produce())
         try:
             await self._upstream
         except (asyncio.CancelledError, StreamClosedError):
@@ -216,6 +222,20 @@ class LwsRouteHandler(APIHandler):
         finally:
             self._upstream = None
         self.finish()
+
+    async def endpoint_target(self, method: str, service: str, port: str, path: str) -> Decision:
+        """The allow-list's decision for ``method path`` on ``service:port``, after checking that
+        the Service exists and may be reached; raises the refusal otherwise."""
+        decision = authorize_endpoint(method, service, port, path, self.request.query)
+        if not decision.allowed:
+            self.refuse(decision, f"{method} to {service}:{port}/{path}")
+        problem = await self.services.problem(service, int(port))
+        if problem:
+            status, reason = problem
+            raise LwsError(
+                status, f"jupyterlab-lws does not forward to {service}:{port}: {reason}", reason
+            )
+        return decision
 
 
 class ContextRouteHandler(LwsRouteHandler):
@@ -328,15 +348,7 @@ class EndpointRouteHandler(LwsRouteHandler):
         rest = self.route_rest("endpoints")
         service, _, rest = rest.partition("/")
         port, _, path = rest.partition("/")
-        decision = authorize_endpoint(method, service, port, path, self.request.query)
-        if not decision.allowed:
-            self.refuse(decision, f"{method} to {service}:{port}/{path}")
-        problem = await self.services.problem(service, int(port))
-        if problem:
-            status, reason = problem
-            raise LwsError(
-                status, f"jupyterlab-lws does not forward to {service}:{port}: {reason}", reason
-            )
+        decision = await self.endpoint_target(method, service, port, path)
         url = self.endpoints.url(service, self.kube.namespace, int(port), decision.path)
         headers = {
             name: value

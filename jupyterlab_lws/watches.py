@@ -30,7 +30,6 @@ from urllib.parse import parse_qsl
 
 import httpx
 import tornado
-from tornado.iostream import StreamClosedError
 
 from .allowlist import Decision, authorize
 from .config import NotInClusterError
@@ -166,16 +165,4 @@ class WatchesRouteHandler(LwsRouteHandler):
     async def get(self) -> None:
         """Stream the asked-for watches, each line tagged with its id."""
         decisions = self._decisions()
-        if self._browser_gone:
-            return
-        self._upstream = asyncio.ensure_future(self._pump(decisions))
-        try:
-            await self._upstream
-        except (asyncio.CancelledError, StreamClosedError):
-            if not self._browser_gone and not self.request.connection.stream.closed():  # type: ignore[attr-defined]
-                raise
-            self.log.debug("jupyterlab-lws: browser closed %s", self.request.path)
-            return
-        finally:
-            self._upstream = None
-        self.finish()
+        await self.stream_until_done(lambda: self._pump(decisions))
