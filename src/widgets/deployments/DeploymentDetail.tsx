@@ -56,6 +56,8 @@ export interface IDeploymentDetailProps extends IDetailCallbacks {
   trans: TranslationBundle;
   /** More under the endpoint (the chat plugin's buttons). */
   endpointExtras?: JSX.Element | null;
+  /** The engine's live numbers (a Ready deployment's /metrics). */
+  engineMetrics?: JSX.Element | null;
 }
 
 /** Events shown before "Show all". */
@@ -186,6 +188,7 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
       )}
 
       <EndpointSection {...props} />
+      {props.engineMetrics}
 
       <dl className="jp-lws-Facts" data-testid="lws-facts">
         <dt>{trans.__('Engine')}</dt>

@@ -6,6 +6,7 @@ import { can } from '../../api/context';
 import type { DeploymentActions } from './actions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
+import { EngineMetrics } from './EngineMetrics';
 import type { DeploymentsModel } from './DeploymentsModel';
 
 /** Props of {@link DeploymentsPanel}. */
@@ -78,6 +79,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
   const lws = selected ? model.lws(selected) : undefined;
   if (selected && overview && lws) {
     const { answer, checking } = model.endpointAnswer(selected);
+    const endpoint = model.endpoint(selected);
     return (
       <div className="jp-lws-Deployments" data-testid="lws-deployments">
         {banner}
@@ -87,7 +89,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
           now={model.now}
           progress={model.progress(selected)}
           diagnoses={model.diagnoses(selected)}
-          endpoint={model.endpoint(selected)}
+          endpoint={endpoint}
           answer={answer}
           checking={checking}
           result={actions.result(selected)}
@@ -104,6 +106,16 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
           onCheckEndpoint={() => void model.checkEndpoint(selected)}
           onOpenLogs={pod => props.openLogs(selected, pod)}
           endpointExtras={props.endpointExtras?.(selected) ?? null}
+          engineMetrics={
+            endpoint && overview.status.state === 'Ready' ? (
+              <EngineMetrics
+                settings={namespace.serverSettings}
+                service={endpoint.service}
+                port={endpoint.port}
+                trans={trans}
+              />
+            ) : null
+          }
         />
       </div>
     );

@@ -1,0 +1,221 @@
+/**
+ * Engine metrics in a Ready deployment's detail: a recorded vLLM /metrics page
+ * (src/model/__tests__/fixtures/metrics/vllm-0.7.metrics.txt) served on this machine with its
+ * counters advanced on every read, reached through the Jupyter server's endpoint proxy and a
+ * real leader Service of the local cluster whose port is the server's.
+ */
+import { expect, galata, test } from '@jupyterlab/galata';
+import { mkdirSync, readFileSync } from 'fs';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { join } from 'path';
+
+import {
+  applyManifest,
+  deleteObjects,
+  kubectl,
+  userNamespace
+} from './helpers/cluster';
+import { LwsHelper } from './helpers/LwsHelper';
+
+const NAME = 'ui-metrics';
+const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
+const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+const PAGE = readFileSync(
+  join(
+    __dirname,
+    '..',
+    '..',
+    'src',
+    'model',
+    '__tests__',
+    'fixtures',
+    'metrics',
+    'vllm-0.7.metrics.txt'
+  ),
+  'utf-8'
+);
+
+/** The recorded page after `reads` reads: 300 generation and 100 prompt tokens per read. */
+function pageAfter(reads: number): string {
+  return PAGE.replace(
+    /^(vllm:generation_tokens_total\{[^}]*\}) \S+$/m,
+    `$1 ${955 + 300 * reads}.0`
+  )
+    .replace(
+      /^(vllm:prompt_tokens_total\{[^}]*\}) \S+$/m,
+      `$1 ${148 + 100 * reads}.0`
+    )
+    .replace(/^(vllm:num_requests_running\{[^}]*\}) \S+$/m, '$1 2.0')
+    .replace(/^(vllm:gpu_cache_usage_perc\{[^}]*\}) \S+$/m, '$1 0.25');
+}
+
+function deploy(port: number): void {
+  const labels = {
+    'app.kubernetes.io/name': 'vllm',
+    'app.kubernetes.io/instance': NAME,
+    'app.kubernetes.io/managed-by': 'jupyterlab-lws'
+  };
+  applyManifest({
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name: NAME, labels },
+    spec: {
+      replicas: 1,
+      leaderWorkerTemplate: {
+        size: 1,
+        workerTemplate: {
+          spec: {
+            containers: [
+              {
+                name: 'vllm',
+                image: 'vllm/vllm-openai:v0.11.0',
+                command: ['vllm', 'serve', 'tiny', '--port', '8080'],
+                ports: [{ containerPort: 8080 }],
+                resources: { limits: { 'nvidia.com/gpu': '1' } }
+              }
+            ]
+          }
+        }
+      }
+    }
+  });
+  applyManifest({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `${NAME}-leader`, labels },
+    spec: {
+      selector: {
+        [NAME_LABEL]: NAME,
+        'leaderworkerset.sigs.k8s.io/worker-index': '0'
+      },
+      ports: [{ name: 'http', port, targetPort: 8080 }]
+    }
+  });
+}
+
+function remove(): void {
+  deleteObjects(LWS, [NAME]);
+  deleteObjects('services', [`${NAME}-leader`]);
+  kubectl([
+    'wait',
+    '--for=delete',
+    'pod',
+    '-l',
+    `${NAME_LABEL}=${NAME}`,
+    '-n',
+    userNamespace,
+    '--timeout=60s'
+  ]);
+}
+
+test.use({
+  mockSettings: {
+    ...galata.DEFAULT_SETTINGS,
+    'jupyterlab-lws:plugin': {
+      notebookEndpointUrlTemplate: 'http://127.0.0.1:{port}'
+    }
+  }
+});
+
+test.describe('engine metrics of a Ready deployment', () => {
+  let server: Server;
+  let reads = 0;
+
+  test.beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url !== '/metrics') {
+        response.writeHead(404).end();
+        return;
+      }
+      reads += 1;
+      response.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8'
+      });
+      response.end(pageAfter(reads));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    remove();
+    deploy((server.address() as AddressInfo).port);
+  });
+
+  test.afterAll(async () => {
+    remove();
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  test('shows running, KV cache and tokens/s with sparklines, and reads only while shown', async ({
+    page
+  }) => {
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    await lws.openSidebar();
+    await expect(deployments.row(NAME)).toHaveAttribute('data-state', 'Ready', {
+      timeout: 60_000
+    });
+    await deployments.open(NAME);
+    const metrics = page.getByTestId('lws-metrics');
+    await expect(metrics.getByTestId('lws-metric-running')).toHaveText(
+      '2 / 0',
+      {
+        timeout: 20_000
+      }
+    );
+    await expect(metrics.getByTestId('lws-metric-kv-cache')).toContainText(
+      '25 %'
+    );
+    await expect(metrics.getByTestId('lws-metric-requests')).toHaveText(
+      '4 / 0'
+    );
+    // Rates need two reads; the sparklines need two rates (three reads).
+    await expect(metrics.getByTestId('lws-sparkline-generation')).toBeVisible({
+      timeout: 20_000
+    });
+    const generation = Number(
+      await metrics
+        .locator(
+          '[data-testid="lws-metric-generation"] .jp-lws-EngineMetrics-value'
+        )
+        .textContent()
+    );
+    const prompt = Number(
+      await metrics
+        .locator(
+          '[data-testid="lws-metric-prompt"] .jp-lws-EngineMetrics-value'
+        )
+        .textContent()
+    );
+    // 300 and 100 tokens per read, reads about 3 s apart.
+    expect(generation).toBeGreaterThan(0);
+    expect(prompt * 3).toBeCloseTo(generation, 0);
+
+    if (process.env.LWS_UPDATE_SCREENSHOTS) {
+      const images = join(__dirname, '..', '..', 'docs', 'images');
+      mkdirSync(images, { recursive: true });
+      await page.mouse.move(0, 0);
+      await page
+        .locator('#jp-lws-sidebar')
+        .screenshot({ path: join(images, 'metrics.png') });
+    }
+
+    // Back to the list: the detail is gone, and so are the reads. No condition can show
+    // that nothing happens, so this waits past two read intervals (3 s each).
+    await deployments.back();
+    await expect(metrics).toHaveCount(0);
+    // A read already on its way when the view went may still land: one, never more.
+    const closed = reads;
+    await page.waitForTimeout(7_000);
+    expect(reads).toBeLessThanOrEqual(closed + 1);
+
+    // The detail open again, then the sidebar collapsed: the detail stays, hidden, unread.
+    await deployments.open(NAME);
+    await expect.poll(() => reads, { timeout: 20_000 }).toBeGreaterThan(closed);
+    await page
+      .locator('.jp-SideBar.jp-mod-left [data-id="jp-lws-sidebar"]')
+      .click();
+    await expect(metrics).toBeHidden();
+    const hidden = reads;
+    await page.waitForTimeout(7_000);
+    expect(reads).toBeLessThanOrEqual(hidden + 1);
+  });
+});
