@@ -39,6 +39,9 @@ __all__ = [
 
 ROUTE_PREFIX = "lws/api"
 
+SSE_KEEP_ALIVE_SECONDS = 0.5
+"""Quiet time after which the chat relay writes an SSE comment (see ``_copy_body``)."""
+
 # Request bodies the API server accepts: objects, and the four patch types (server-side apply
 # is `application/apply-patch+yaml`).
 _KUBE_CONTENT_TYPES = frozenset(
@@ -195,15 +198,46 @@ class LwsRouteHandler(APIHandler):
                 if response.status_code in (204, 304):
                     return  # no body may follow these; finish() sends the headers
                 await self.flush()
+                events = response.headers.get("content-type", "").startswith("text/event-stream")
                 try:
-                    async for chunk in response.aiter_raw():
-                        self.write(chunk)
-                        await self.flush()
+                    await self._copy_body(response, keep_alive=events)
                 except httpx.TransportError as error:
                     # Headers are sent; all that is left is to end the stream.
                     self.log.info("jupyterlab-lws: upstream stream ended: %r", error)
 
         await self.stream_until_done(pump)
+
+    async def _copy_body(self, response: httpx.Response, *, keep_alive: bool) -> None:
+        """Write the upstream body through as it arrives.
+
+        Tornado only learns that the browser left when it writes, so a quiet server-sent event
+        stream (an engine still reading a long prompt) would keep the engine working after Stop.
+        With ``keep_alive``, an SSE comment line is written after each quiet
+        ``SSE_KEEP_ALIVE_SECONDS``, only between events (clients ignore comments).
+        """
+        chunks = response.aiter_raw()
+        ending = b"\n\n"
+        pending: asyncio.Future[bytes] = asyncio.ensure_future(anext(chunks))
+        try:
+            while True:
+                done, _ = await asyncio.wait(
+                    {pending}, timeout=SSE_KEEP_ALIVE_SECONDS if keep_alive else None
+                )
+                if not done:
+                    if ending.endswith(b"\n\n"):
+                        self.write(b":\n\n")
+                        await self.flush()
+                    continue
+                try:
+                    chunk = pending.result()
+                except StopAsyncIteration:
+                    return
+                self.write(chunk)
+                await self.flush()
+                ending = (ending + chunk)[-2:]
+                pending = asyncio.ensure_future(anext(chunks))
+        finally:
+            pending.cancel()
 
     async def stream_until_done(self, produce: Callable[[], Awaitable[None]]) -> None:
         """Run ``produce`` (which writes and flushes the response) and finish; when the browser

@@ -183,6 +183,14 @@ async def announce_body(port: int, target: str, headers: dict[str, str], size: i
         writer.close()
 
 
+async def next_data(chunks, timeout: float = 10) -> bytes:
+    """The next chunk of a relayed event stream that is not the proxy's keep-alive comment."""
+    while True:
+        chunk = await asyncio.wait_for(anext(chunks), timeout=timeout)
+        if chunk != b":\n\n":
+            return chunk
+
+
 def unique(prefix: str = "lws-test") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 

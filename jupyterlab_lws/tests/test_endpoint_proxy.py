@@ -18,7 +18,7 @@ import tornado.httpserver
 import tornado.testing
 import tornado.web
 
-from .conftest import announce_body, unique
+from .conftest import announce_body, next_data, unique
 
 
 class FakeEngine:
@@ -181,7 +181,7 @@ async def test_chat_events_arrive_before_the_stream_ends(client, engine, leader)
         for word in ("Hello", " world"):
             await engine.gate.put(word)
             started = time.monotonic()
-            chunk = await asyncio.wait_for(anext(chunks), timeout=5)
+            chunk = await next_data(chunks, timeout=5)
             arrivals.append(time.monotonic() - started)
             assert word in chunk.decode()
         # Each event came through while the engine was still generating (the next is not
@@ -201,8 +201,21 @@ async def test_closing_the_browser_request_cancels_upstream(client, engine, lead
     async with client.stream("POST", url, json={"stream": True}) as response:
         await engine.gate.put("first")
         chunks = response.aiter_raw()
-        assert b"first" in await asyncio.wait_for(anext(chunks), timeout=5)
+        assert b"first" in await next_data(chunks, timeout=5)
         # Leave without reading the rest, as a browser tab that is closed.
+    started = time.monotonic()
+    await asyncio.wait_for(engine.closed.wait(), timeout=5)
+    assert time.monotonic() - started < 2
+
+
+async def test_a_quiet_stream_is_kept_alive_and_stop_reaches_the_engine(client, engine, leader):
+    # An engine still reading a long prompt sends nothing: the proxy writes SSE comments, so it
+    # notices a browser that leaves (Stop) and hangs up on the engine at once.
+    url = f"lws/api/endpoints/{leader}/{engine.port}/v1/chat/completions"
+    async with client.stream("POST", url, json={"stream": True}) as response:
+        assert response.status_code == 200
+        chunks = response.aiter_raw()
+        assert await asyncio.wait_for(anext(chunks), timeout=5) == b":\n\n"
     started = time.monotonic()
     await asyncio.wait_for(engine.closed.wait(), timeout=5)
     assert time.monotonic() - started < 2

@@ -20,6 +20,7 @@ import pytest
 import tornado.testing
 
 # The same Service fixtures as the stand-in engine's tests (a real Service per test).
+from .conftest import next_data
 from .test_endpoint_proxy import lws_settings, make_service  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +119,7 @@ async def test_stopping_the_request_reaches_the_engine(client, real_engine, lead
     offset = real_engine.log_size()
     async with client.stream("POST", url, json=chat_body("tiny-chat", 1900)) as response:
         chunks = response.aiter_raw()
-        first = await asyncio.wait_for(anext(chunks), timeout=10)
+        first = await next_data(chunks)
         assert b"chat.completion.chunk" in first
         # Leave after the first chunk, as the Stop button does.
     # The engine notices the disconnect and stops generating (it logs it).
