@@ -153,6 +153,18 @@ test.describe('engine metrics of a Ready deployment', () => {
     await expect(deployments.row(NAME)).toHaveAttribute('data-state', 'Ready', {
       timeout: 60_000
     });
+    // The list's total is the GPUs each row holds, added up (this deployment holds 1).
+    await expect(deployments.row(NAME).getByTestId('lws-gpus')).toHaveText(
+      '1/1 GPUs'
+    );
+    const held = (await page.getByTestId('lws-gpus').allTextContents()).map(
+      text => Number(text.split('/')[0])
+    );
+    const total = held.reduce((a, b) => a + b, 0);
+    await expect(page.getByTestId('lws-gpus-total')).toHaveText(
+      total === 1 ? '1 GPU held in all' : `${total} GPUs held in all`
+    );
+
     await deployments.open(NAME);
     const metrics = page.getByTestId('lws-metrics');
     await expect(metrics.getByTestId('lws-metric-running')).toHaveText(

@@ -3,6 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { can } from '../../api/context';
+import { totalGpusHeld } from '../../model/idle';
 import type { DeploymentActions } from './actions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
@@ -125,6 +126,15 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
     <div className="jp-lws-Deployments" data-testid="lws-deployments">
       {banner}
       <h3 className="jp-lws-Deployments-title">{trans.__('Deployments')}</h3>
+      {model.overviews.length > 0 && (
+        <p className="jp-lws-GpusTotal" data-testid="lws-gpus-total">
+          {trans._n(
+            '%1 GPU held in all',
+            '%1 GPUs held in all',
+            totalGpusHeld(model.overviews)
+          )}
+        </p>
+      )}
       {departed && (
         // The deployment that was shown is gone (deleted here or elsewhere).
         <p

@@ -1,0 +1,77 @@
+// Idle detection: a Ready deployment whose engine counters (tokens, finished requests) have
+// not moved, with nothing running or waiting, for a number of minutes holds its GPUs for
+// nothing. Pure functions over metric readings (engineMetrics.ts), so the record of "the
+// counters as last seen, and since when" can live anywhere (the state database) and be
+// updated whenever the metrics are read, however rarely.
+
+import type { EngineQuantity, IMetricsSample } from './engineMetrics';
+
+/** The quantities that move when the engine serves anything. */
+const ACTIVITY: readonly EngineQuantity[] = [
+  'promptTokens',
+  'generationTokens',
+  'requestsSucceeded',
+  'requestsFinished',
+  'requestsFailed'
+];
+
+/** The activity counters as last seen, and since when they have not moved. */
+export interface IIdleRecord {
+  /** The counters' values, in ACTIVITY order (null: the page lacks it). */
+  counters: (number | null)[];
+  /** When the counters last moved, or were first seen (ms since the epoch). */
+  since: number;
+}
+
+/**
+ * The record after a new reading: unchanged while the counters stand still and nothing runs
+ * or waits; restarted at the reading's time otherwise. Undefined for a page without any
+ * activity counter (idleness cannot be told).
+ */
+export function updateIdle(
+  record: IIdleRecord | undefined,
+  sample: IMetricsSample
+): IIdleRecord | undefined {
+  const counters = ACTIVITY.map(quantity => sample.values[quantity] ?? null);
+  if (counters.every(value => value === null)) {
+    return undefined;
+  }
+  const busy = (sample.values.running ?? 0) + (sample.values.waiting ?? 0) > 0;
+  const same =
+    record !== undefined &&
+    record.counters.length === counters.length &&
+    record.counters.every((value, i) => value === counters[i]);
+  return same && !busy ? record : { counters, since: sample.time };
+}
+
+/** The record after a series of readings, oldest first. */
+export function idleRecordOf(
+  samples: readonly IMetricsSample[],
+  start?: IIdleRecord
+): IIdleRecord | undefined {
+  return samples.reduce<IIdleRecord | undefined>(
+    (record, sample) => updateIdle(record, sample),
+    start
+  );
+}
+
+/** How long the engine has been idle at `now`, in ms (0 without a record). */
+export function idleFor(record: IIdleRecord | undefined, now: number): number {
+  return record ? Math.max(0, now - record.since) : 0;
+}
+
+/** True when the engine has been idle for at least `minutes` at `now`. */
+export function isIdle(
+  record: IIdleRecord | undefined,
+  now: number,
+  minutes: number
+): boolean {
+  return record !== undefined && idleFor(record, now) >= minutes * 60_000;
+}
+
+/** GPUs held in all: the sum of each deployment's GPUs in use. */
+export function totalGpusHeld(
+  deployments: readonly { gpusInUse: number }[]
+): number {
+  return deployments.reduce((sum, deployment) => sum + deployment.gpusInUse, 0);
+}
