@@ -139,7 +139,14 @@ export const RULES: readonly Rule[] = [
     id: 'insufficient-rdma',
     title: 'No free RDMA device for the pods',
     severity: 'error',
-    patterns: [/Insufficient (?<resource>rdma\/[\w.-]+)/],
+    // The scheduler's noderesources fit plugin prints "Insufficient <resource name>". RDMA
+    // comes as rdma/* (k8s-rdma-shared-dev-plugin, NVIDIA Network Operator), as an SR-IOV
+    // device plugin resource whose name says rdma (e.g. intel.com/mlnx_sriov_rdma), or as
+    // GKE's networking.gke.io.networks/rdma-N.
+    patterns: [
+      /[Ii]nsufficient (?<resource>rdma\/[\w.-]+)/,
+      /[Ii]nsufficient (?<resource>[\w.-]+\/[\w.-]*rdma[\w.-]*)/
+    ],
     cause: ({ groups }) =>
       `No node can give the pod the RDMA device it asks for (${groups.resource}).`,
     fix: ({ groups }) =>
@@ -390,7 +397,9 @@ export const RULES: readonly Rule[] = [
     patterns: [
       /Tensor parallel size \((?<tp>\d+)\) cannot be larger than the number of available GPUs \((?<gpus>\d+)\)/,
       /set '--distributed-executor-backend ray'/,
-      // The same check in vLLM 0.7 to 0.10 (world size = TP x PP).
+      // The same check in vLLM 0.5 to 0.10 (vllm/platforms/cuda.py, executor/mp_distributed_executor.py):
+      // TP first, then world size = TP x PP.
+      /please set tensor_parallel_size (?:\((?<tp>\d+)\) )?to less than max local gpu count(?: \((?<gpus>\d+)\))?/,
       /please ensure that world_size \((?<tp>\d+)\) is less than (?:than )?max local gpu count \((?<gpus>\d+)\)/
     ],
     cause: ({ groups }) =>
