@@ -185,7 +185,12 @@ export class NewDeploymentPanel extends SplitPanel {
 
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
-    this._focusModel(10);
+    // Only when the form opens: a later activation is often a click on one of its buttons
+    // (Deploy), and moving the focus then scrolls the form so the click lands elsewhere.
+    if (!this._openedOnce) {
+      this._openedOnce = true;
+      this._focusModel(10);
+    }
   }
 
   /** Focuses the model input; React may render it a few frames after activation. */
@@ -260,6 +265,7 @@ export class NewDeploymentPanel extends SplitPanel {
 
   private readonly _options: INewDeploymentPanelOptions;
   private readonly _form: FormView;
+  private _openedOnce = false;
 }
 
 /** The form, re-rendered on model and cluster-context changes. */
