@@ -312,19 +312,27 @@ test.describe('the smoke-test chat with a real engine', () => {
   test('the chat and the openai client load only when a chat opens', async ({
     page
   }) => {
-    const scripts: string[] = [];
-    page.on('request', request => {
-      if (request.resourceType() === 'script') {
-        scripts.push(request.url());
+    // Production chunks are named by hash, so the openai client is recognised by what it
+    // carries: the X-Stainless-* headers it sends.
+    const scripts: { url: string; openai: boolean }[] = [];
+    page.on('response', async response => {
+      if (response.request().resourceType() === 'script') {
+        const body = await response.text().catch(() => '');
+        scripts.push({
+          url: response.url(),
+          openai: /X-Stainless-/.test(body)
+        });
       }
     });
     await page.reload();
-    const lazy = (url: string) => /openai|widgets_chat/.test(url);
-    expect(scripts.length).toBeGreaterThan(0);
-    expect(scripts.filter(lazy)).toEqual([]);
+    await expect.poll(() => scripts.length).toBeGreaterThan(0);
+    const atStart = scripts.length;
+    expect(scripts.filter(script => script.openai)).toEqual([]);
     const chat = new ChatHelper(page);
     await chat.openWithCommand(name);
-    expect(scripts.filter(lazy).length).toBeGreaterThan(0);
+    await expect
+      .poll(() => scripts.slice(atStart).filter(script => script.openai).length)
+      .toBeGreaterThan(0);
   });
 
   test('Insert code puts a cell into a notebook that streams an answer from the engine', async ({
