@@ -75,3 +75,53 @@ export function totalGpusHeld(
 ): number {
   return deployments.reduce((sum, deployment) => sum + deployment.gpusInUse, 0);
 }
+
+/** The LWS annotation that keeps the groups a deployment had before it was scaled to 0 for idling. */
+export const REPLICAS_BEFORE_IDLE = 'jupyterlab-lws.io/replicas-before-idle';
+
+/** The groups to scale back to, from the LWS's annotations (null: not scaled to 0 by the nudge). */
+export function replicasBeforeIdle(
+  annotations: Readonly<Record<string, string>> | undefined
+): number | null {
+  const value = annotations?.[REPLICAS_BEFORE_IDLE];
+  if (value === undefined || !/^[1-9][0-9]*$/.test(value.trim())) {
+    return null;
+  }
+  return Number(value.trim());
+}
+
+/** The merge patch that scales an idle deployment to 0 and remembers its groups. */
+export function scaleToZeroPatch(current: number): {
+  metadata: { annotations: Record<string, string> };
+  spec: { replicas: number };
+} {
+  return {
+    metadata: { annotations: { [REPLICAS_BEFORE_IDLE]: String(current) } },
+    spec: { replicas: 0 }
+  };
+}
+
+/** The merge patch that restores the groups and drops the annotation. */
+export function scaleBackPatch(replicas: number): {
+  metadata: { annotations: Record<string, null> };
+  spec: { replicas: number };
+} {
+  return {
+    metadata: { annotations: { [REPLICAS_BEFORE_IDLE]: null } },
+    spec: { replicas }
+  };
+}
+
+/** A duration in whole hours, minutes and seconds, for display. */
+export function durationParts(ms: number): {
+  hours: number;
+  minutes: number;
+  seconds: number;
+} {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  return {
+    hours: Math.floor(total / 3600),
+    minutes: Math.floor((total % 3600) / 60),
+    seconds: total % 60
+  };
+}
