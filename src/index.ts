@@ -64,6 +64,8 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
       const read = () => {
         logTailLines = settings.get('logTailLines').composite as number;
         sidebar.downloads.setSettings(settings.composite);
+        sidebar.actions.idleMinutes = settings.get('idleMinutes')
+          .composite as number;
       };
       read();
       settings.changed.connect(read);

@@ -3,7 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { can } from '../../api/context';
-import { totalGpusHeld } from '../../model/idle';
+import { replicasBeforeIdle, totalGpusHeld } from '../../model/idle';
 import type { DeploymentActions } from './actions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
@@ -114,8 +114,28 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
                 service={endpoint.service}
                 port={endpoint.port}
                 trans={trans}
+                idleKey={`${namespace.context.namespace}/${selected}`}
+                idleMinutes={actions.idleMinutes}
+                gpus={overview.gpusInUse}
+                onScaleToZero={
+                  actions.rights().scale
+                    ? idleText => void actions.scaleToZero(selected, idleText)
+                    : undefined
+                }
               />
-            ) : null
+            ) : (
+              <ScaleBack
+                replicas={
+                  overview.status.replicas === 0
+                    ? replicasBeforeIdle(lws.metadata?.annotations)
+                    : null
+                }
+                busy={actions.busy(selected)}
+                enabled={actions.rights().scale}
+                trans={trans}
+                onScaleBack={() => void actions.scaleBack(selected)}
+              />
+            )
           }
         />
       </div>
@@ -155,6 +175,32 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
         focus={model.left}
         trans={trans}
       />
+    </div>
+  );
+}
+
+/** "Scale back to <n>" on a deployment the idle nudge scaled to 0 (nothing otherwise). */
+function ScaleBack(props: {
+  replicas: number | null;
+  busy: boolean;
+  enabled: boolean;
+  trans: TranslationBundle;
+  onScaleBack: () => void;
+}): JSX.Element | null {
+  if (props.replicas === null) {
+    return null;
+  }
+  return (
+    <div className="jp-lws-IdleNudge">
+      <button
+        type="button"
+        className="jp-mod-styled jp-mod-accept"
+        data-testid="lws-scale-back"
+        disabled={props.busy || !props.enabled}
+        onClick={props.onScaleBack}
+      >
+        {props.trans.__('Scale back to %1', props.replicas)}
+      </button>
     </div>
   );
 }

@@ -11,6 +11,8 @@ import {
   sparklinePoints,
   statusSeries
 } from '../../model/engineMetrics';
+import type { IIdleRecord } from '../../model/idle';
+import { durationParts, idleFor, isIdle, updateIdle } from '../../model/idle';
 
 /** Props of {@link EngineMetrics}. */
 export interface IEngineMetricsProps {
@@ -22,7 +24,21 @@ export interface IEngineMetricsProps {
   intervalMs?: number;
   /** How far back the sparklines go, in ms. */
   windowMs?: number;
+  /** The deployment's key for its idle record: `namespace/name`. */
+  idleKey?: string;
+  /** Minutes without activity before the idle nudge shows. */
+  idleMinutes?: number;
+  /** GPUs the deployment holds (shown in the nudge). */
+  gpus?: number;
+  /** Offers to scale to 0; receives the shown "Idle for …" text. Absent: no button. */
+  onScaleToZero?: (idleText: string) => void;
 }
+
+/**
+ * Idle records per deployment (`namespace/name`), kept in memory for the session and
+ * updated only by the reads the detail makes anyway: no polling while hidden.
+ */
+const idleRecords = new Map<string, IIdleRecord | undefined>();
 
 const SPARK_WIDTH = 56;
 const SPARK_HEIGHT = 16;
@@ -33,7 +49,7 @@ const SPARK_HEIGHT = 16;
  * minutes, successes and failures. Reads every few seconds only while it is on screen.
  */
 export function EngineMetrics(props: IEngineMetricsProps): JSX.Element {
-  const { settings, service, port, trans } = props;
+  const { settings, service, port, trans, idleKey } = props;
   const intervalMs = props.intervalMs ?? 3000;
   const windowMs = props.windowMs ?? 5 * 60_000;
   const ref = useRef<HTMLElement>(null);
@@ -64,15 +80,16 @@ export function EngineMetrics(props: IEngineMetricsProps): JSX.Element {
         if (stopped) {
           return;
         }
+        const sample = { time: Date.now(), values: reading.values };
+        if (idleKey) {
+          idleRecords.set(
+            idleKey,
+            updateIdle(idleRecords.get(idleKey), sample)
+          );
+        }
         setEngine(reading.engine);
         setError(null);
-        setHistory(previous =>
-          appendSample(
-            previous,
-            { time: Date.now(), values: reading.values },
-            windowMs
-          )
-        );
+        setHistory(previous => appendSample(previous, sample, windowMs));
       } catch (reason) {
         if (!stopped) {
           setError(reason instanceof Error ? reason.message : String(reason));
@@ -88,7 +105,7 @@ export function EngineMetrics(props: IEngineMetricsProps): JSX.Element {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [visible, service, port, settings, intervalMs, windowMs]);
+  }, [visible, service, port, settings, intervalMs, windowMs, idleKey]);
 
   const series = statusSeries(history);
   const latest: IEngineStatus | undefined =
@@ -116,47 +133,103 @@ export function EngineMetrics(props: IEngineMetricsProps): JSX.Element {
           )}
         </p>
       ) : (
-        <dl className="jp-lws-EngineMetrics-list">
-          <Row
-            id="running"
-            label={trans.__('Running / waiting')}
-            value={
-              latest.running === undefined
-                ? '–'
-                : `${latest.running} / ${latest.waiting ?? '–'}`
-            }
-            line={series.map(s => s.running ?? 0)}
-          />
-          <Row
-            id="kv-cache"
-            label={trans.__('KV cache')}
-            value={
-              latest.kvCache === undefined
-                ? '–'
-                : `${Math.round(latest.kvCache * 1000) / 10} %`
-            }
-            line={series.map(s => s.kvCache ?? 0)}
-          />
-          <Row
-            id="generation"
-            label={trans.__('Generation tokens/s')}
-            value={rate(latest.generationTokensPerSecond)}
-            line={series.map(s => s.generationTokensPerSecond ?? 0)}
-          />
-          <Row
-            id="prompt"
-            label={trans.__('Prompt tokens/s')}
-            value={rate(latest.promptTokensPerSecond)}
-            line={series.map(s => s.promptTokensPerSecond ?? 0)}
-          />
-          <Row
-            id="requests"
-            label={trans.__('Requests done / failed')}
-            value={`${latest.succeeded ?? '–'} / ${latest.failed ?? '–'}`}
-          />
-        </dl>
+        <>
+          {idleKey && (
+            <IdleNudge
+              record={idleRecords.get(idleKey)}
+              minutes={props.idleMinutes ?? 60}
+              gpus={props.gpus ?? 0}
+              trans={trans}
+              onScaleToZero={props.onScaleToZero}
+            />
+          )}
+          <dl className="jp-lws-EngineMetrics-list">
+            <Row
+              id="running"
+              label={trans.__('Running / waiting')}
+              value={
+                latest.running === undefined
+                  ? '–'
+                  : `${latest.running} / ${latest.waiting ?? '–'}`
+              }
+              line={series.map(s => s.running ?? 0)}
+            />
+            <Row
+              id="kv-cache"
+              label={trans.__('KV cache')}
+              value={
+                latest.kvCache === undefined
+                  ? '–'
+                  : `${Math.round(latest.kvCache * 1000) / 10} %`
+              }
+              line={series.map(s => s.kvCache ?? 0)}
+            />
+            <Row
+              id="generation"
+              label={trans.__('Generation tokens/s')}
+              value={rate(latest.generationTokensPerSecond)}
+              line={series.map(s => s.generationTokensPerSecond ?? 0)}
+            />
+            <Row
+              id="prompt"
+              label={trans.__('Prompt tokens/s')}
+              value={rate(latest.promptTokensPerSecond)}
+              line={series.map(s => s.promptTokensPerSecond ?? 0)}
+            />
+            <Row
+              id="requests"
+              label={trans.__('Requests done / failed')}
+              value={`${latest.succeeded ?? '–'} / ${latest.failed ?? '–'}`}
+            />
+          </dl>
+        </>
       )}
     </section>
+  );
+}
+
+/** "Idle for <duration>, holding <N> GPUs" and Scale to 0, once idle long enough. */
+function IdleNudge(props: {
+  record: IIdleRecord | undefined;
+  minutes: number;
+  gpus: number;
+  trans: TranslationBundle;
+  onScaleToZero?: (idleText: string) => void;
+}): JSX.Element | null {
+  const { record, minutes, gpus, trans, onScaleToZero } = props;
+  const now = Date.now();
+  if (!isIdle(record, now, minutes)) {
+    return null;
+  }
+  const { hours, minutes: mins, seconds } = durationParts(idleFor(record, now));
+  const duration =
+    hours > 0
+      ? trans.__('%1 h %2 min', hours, mins)
+      : mins > 0
+        ? trans.__('%1 min', mins)
+        : trans.__('%1 s', seconds);
+  const text = trans._n(
+    'Idle for %2, holding %1 GPU',
+    'Idle for %2, holding %1 GPUs',
+    gpus,
+    duration
+  );
+  return (
+    <div className="jp-lws-IdleNudge" data-testid="lws-idle-nudge">
+      <p className="jp-lws-mod-warning" data-testid="lws-idle-text">
+        {text}
+      </p>
+      {onScaleToZero && (
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-warn"
+          data-testid="lws-scale-to-zero"
+          onClick={() => onScaleToZero(text)}
+        >
+          {trans.__('Scale to 0')}
+        </button>
+      )}
+    </div>
   );
 }
 

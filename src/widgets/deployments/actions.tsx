@@ -24,6 +24,11 @@ import {
   scalePatch
 } from '../../model/deploymentActions';
 import { curlSmokeTest } from '../../model/endpoint';
+import {
+  replicasBeforeIdle,
+  scaleBackPatch,
+  scaleToZeroPatch
+} from '../../model/idle';
 import type { LeaderWorkerSet } from '../../model/lws';
 import type { DeploymentsModel } from './DeploymentsModel';
 import type { IAttempt } from './errors';
@@ -150,6 +155,105 @@ export class DeploymentActions {
               current,
               replicas
             );
+      }
+    );
+  }
+
+  /** Minutes without engine activity before the detail suggests scaling to 0 (setting). */
+  get idleMinutes(): number {
+    return this._idleMinutes;
+  }
+  set idleMinutes(minutes: number) {
+    if (minutes > 0 && minutes !== this._idleMinutes) {
+      this._idleMinutes = minutes;
+      this._changed.emit('');
+    }
+  }
+
+  /**
+   * Scales an idle deployment to 0 after confirmation, keeping its groups in an annotation
+   * (so "Scale back" works after a reload).
+   */
+  async scaleToZero(name: string, idleText: string): Promise<void> {
+    const trans = this._trans;
+    const overview = this.model.overview(name);
+    if (!overview) {
+      return;
+    }
+    const current = overview.status.replicas;
+    if (current === 0) {
+      return;
+    }
+    const confirmed = await showDialog({
+      title: trans.__('Scale %1 to 0?', name),
+      body: (
+        <div className="jp-lws-Dialog">
+          <p>
+            {trans.__(
+              '%1. Scaling to 0 stops all its groups and frees their GPUs; "Scale back to %2" restores them later (the model loads again).',
+              idleText,
+              current
+            )}
+          </p>
+        </div>
+      ),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: trans.__('Scale to 0') })
+      ]
+    });
+    if (!confirmed.button.accept) {
+      return;
+    }
+    await this._run(
+      name,
+      {
+        verb: 'patch',
+        resource: 'leaderworkersets',
+        what: trans.__('the deployment %1', name)
+      },
+      async client => {
+        await client.patch(
+          Resources.leaderWorkerSets,
+          name,
+          scaleToZeroPatch(current)
+        );
+        return trans.__(
+          'Scaling %1 from %2 to 0 groups: its GPUs are freed.',
+          name,
+          current
+        );
+      }
+    );
+  }
+
+  /** Restores the groups a deployment had before it was scaled to 0 for idling. */
+  async scaleBack(name: string): Promise<void> {
+    const trans = this._trans;
+    const replicas = replicasBeforeIdle(
+      this.model.lws(name)?.metadata?.annotations
+    );
+    if (replicas === null) {
+      return;
+    }
+    await this._run(
+      name,
+      {
+        verb: 'patch',
+        resource: 'leaderworkersets',
+        what: trans.__('the deployment %1', name)
+      },
+      async client => {
+        await client.patch(
+          Resources.leaderWorkerSets,
+          name,
+          scaleBackPatch(replicas)
+        );
+        return trans.__(
+          'Scaling %1 back to %2 groups: they load the model before they serve.',
+          name,
+          replicas
+        );
       }
     );
   }
@@ -548,6 +652,7 @@ export class DeploymentActions {
     }
   }
 
+  private _idleMinutes = 60;
   private _results = new Map<string, IActionResult>();
   private _busy = new Set<string>();
   private _changed = new Signal<this, string>(this);
