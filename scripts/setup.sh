@@ -58,6 +58,10 @@ log "build the extension and the CLI"
 npm run build:prod --silent
 
 log "install the Python package (prebuilt extension + server extension)"
+# A development link (`jupyter labextension develop`, or a hand-made symlink to a checkout) in
+# place of the installed extension makes pip fail on it: remove the link, keep real installs.
+dev_link="$(python3 -c 'import sys; print(sys.prefix)')/share/jupyter/labextensions/jupyterlab-lws"
+[ -L "$dev_link" ] && rm "$dev_link"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-build-isolation ".[test]"
 # Captured first: `grep -q` would close the pipe early and, with pipefail, fail the check.
 labext=$(jupyter labextension list 2>&1)
