@@ -4,97 +4,19 @@
  * idleMinutes set to 3 seconds. Scale to 0 and Scale back patch the real LeaderWorkerSet.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import { readFileSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { join } from 'path';
 
+import { kubectl, userNamespace } from './helpers/cluster';
 import {
-  applyManifest,
-  deleteObjects,
-  kubectl,
-  userNamespace
-} from './helpers/cluster';
+  deployMetricsFixture,
+  LWS,
+  RECORDED_VLLM_PAGE,
+  removeMetricsFixture
+} from './helpers/metricsFixture';
 import { LwsHelper } from './helpers/LwsHelper';
 
 const NAME = 'ui-idle';
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-/** The recorded page as is: nothing running or waiting, counters frozen. */
-const PAGE = readFileSync(
-  join(
-    __dirname,
-    '..',
-    '..',
-    'src',
-    'model',
-    '__tests__',
-    'fixtures',
-    'metrics',
-    'vllm-0.7.metrics.txt'
-  ),
-  'utf-8'
-);
-
-function deploy(port: number): void {
-  const labels = {
-    'app.kubernetes.io/name': 'vllm',
-    'app.kubernetes.io/instance': NAME,
-    'app.kubernetes.io/managed-by': 'jupyterlab-lws'
-  };
-  applyManifest({
-    apiVersion: 'leaderworkerset.x-k8s.io/v1',
-    kind: 'LeaderWorkerSet',
-    metadata: { name: NAME, labels },
-    spec: {
-      replicas: 1,
-      leaderWorkerTemplate: {
-        size: 1,
-        workerTemplate: {
-          spec: {
-            containers: [
-              {
-                name: 'vllm',
-                image: 'vllm/vllm-openai:v0.11.0',
-                command: ['vllm', 'serve', 'tiny', '--port', '8080'],
-                ports: [{ containerPort: 8080 }],
-                resources: { limits: { 'nvidia.com/gpu': '1' } }
-              }
-            ]
-          }
-        }
-      }
-    }
-  });
-  applyManifest({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: `${NAME}-leader`, labels },
-    spec: {
-      selector: {
-        [NAME_LABEL]: NAME,
-        'leaderworkerset.sigs.k8s.io/worker-index': '0'
-      },
-      ports: [{ name: 'http', port, targetPort: 8080 }]
-    }
-  });
-}
-
-function remove(): void {
-  deleteObjects(LWS, [NAME]);
-  deleteObjects('services', [`${NAME}-leader`]);
-  kubectl([
-    'wait',
-    '--for=delete',
-    'pod',
-    '-l',
-    `${NAME_LABEL}=${NAME}`,
-    '-n',
-    userNamespace,
-    '--timeout=60s'
-  ]);
-}
-
 /** A field of the LeaderWorkerSet as the API server has it. */
 function lwsField(jsonpath: string): string {
   return kubectl([
@@ -130,15 +52,16 @@ test.describe('idle nudge', () => {
       response.writeHead(200, {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8'
       });
-      response.end(PAGE);
+      // The recorded page as is: nothing running or waiting, counters frozen.
+      response.end(RECORDED_VLLM_PAGE);
     });
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    remove();
-    deploy((server.address() as AddressInfo).port);
+    removeMetricsFixture(NAME);
+    deployMetricsFixture(NAME, (server.address() as AddressInfo).port);
   });
 
   test.afterAll(async () => {
-    remove();
+    removeMetricsFixture(NAME);
     await new Promise(resolve => server.close(resolve));
   });
 

@@ -5,40 +5,22 @@
  * real leader Service of the local cluster whose port is the server's.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import { mkdirSync, readFileSync } from 'fs';
+import { mkdirSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { join } from 'path';
 
 import {
-  applyManifest,
-  deleteObjects,
-  kubectl,
-  userNamespace
-} from './helpers/cluster';
+  deployMetricsFixture,
+  RECORDED_VLLM_PAGE,
+  removeMetricsFixture
+} from './helpers/metricsFixture';
 import { LwsHelper } from './helpers/LwsHelper';
 
 const NAME = 'ui-metrics';
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-const PAGE = readFileSync(
-  join(
-    __dirname,
-    '..',
-    '..',
-    'src',
-    'model',
-    '__tests__',
-    'fixtures',
-    'metrics',
-    'vllm-0.7.metrics.txt'
-  ),
-  'utf-8'
-);
-
 /** The recorded page after `reads` reads: 300 generation and 100 prompt tokens per read. */
 function pageAfter(reads: number): string {
-  return PAGE.replace(
+  return RECORDED_VLLM_PAGE.replace(
     /^(vllm:generation_tokens_total\{[^}]*\}) \S+$/m,
     `$1 ${955 + 300 * reads}.0`
   )
@@ -48,65 +30,6 @@ function pageAfter(reads: number): string {
     )
     .replace(/^(vllm:num_requests_running\{[^}]*\}) \S+$/m, '$1 2.0')
     .replace(/^(vllm:gpu_cache_usage_perc\{[^}]*\}) \S+$/m, '$1 0.25');
-}
-
-function deploy(port: number): void {
-  const labels = {
-    'app.kubernetes.io/name': 'vllm',
-    'app.kubernetes.io/instance': NAME,
-    'app.kubernetes.io/managed-by': 'jupyterlab-lws'
-  };
-  applyManifest({
-    apiVersion: 'leaderworkerset.x-k8s.io/v1',
-    kind: 'LeaderWorkerSet',
-    metadata: { name: NAME, labels },
-    spec: {
-      replicas: 1,
-      leaderWorkerTemplate: {
-        size: 1,
-        workerTemplate: {
-          spec: {
-            containers: [
-              {
-                name: 'vllm',
-                image: 'vllm/vllm-openai:v0.11.0',
-                command: ['vllm', 'serve', 'tiny', '--port', '8080'],
-                ports: [{ containerPort: 8080 }],
-                resources: { limits: { 'nvidia.com/gpu': '1' } }
-              }
-            ]
-          }
-        }
-      }
-    }
-  });
-  applyManifest({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: `${NAME}-leader`, labels },
-    spec: {
-      selector: {
-        [NAME_LABEL]: NAME,
-        'leaderworkerset.sigs.k8s.io/worker-index': '0'
-      },
-      ports: [{ name: 'http', port, targetPort: 8080 }]
-    }
-  });
-}
-
-function remove(): void {
-  deleteObjects(LWS, [NAME]);
-  deleteObjects('services', [`${NAME}-leader`]);
-  kubectl([
-    'wait',
-    '--for=delete',
-    'pod',
-    '-l',
-    `${NAME_LABEL}=${NAME}`,
-    '-n',
-    userNamespace,
-    '--timeout=60s'
-  ]);
 }
 
 test.use({
@@ -135,12 +58,12 @@ test.describe('engine metrics of a Ready deployment', () => {
       response.end(pageAfter(reads));
     });
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    remove();
-    deploy((server.address() as AddressInfo).port);
+    removeMetricsFixture(NAME);
+    deployMetricsFixture(NAME, (server.address() as AddressInfo).port);
   });
 
   test.afterAll(async () => {
-    remove();
+    removeMetricsFixture(NAME);
     await new Promise(resolve => server.close(resolve));
   });
 

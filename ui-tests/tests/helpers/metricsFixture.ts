@@ -1,0 +1,95 @@
+/**
+ * A Ready one-pod vLLM deployment whose leader Service points at a port on this machine, for
+ * the specs that serve a recorded /metrics page there (metrics.spec.ts, idle.spec.ts).
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+
+import {
+  applyManifest,
+  deleteObjects,
+  kubectl,
+  userNamespace
+} from './cluster';
+
+/** The LeaderWorkerSet resource, as kubectl names it. */
+export const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
+const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+
+/** The recorded vLLM 0.7 page (src/model/__tests__/fixtures/metrics/SOURCES.md). */
+export const RECORDED_VLLM_PAGE = readFileSync(
+  join(
+    __dirname,
+    '..',
+    '..',
+    '..',
+    'src',
+    'model',
+    '__tests__',
+    'fixtures',
+    'metrics',
+    'vllm-0.7.metrics.txt'
+  ),
+  'utf-8'
+);
+
+/** Applies the deployment `name` (1 GPU) and its leader Service on `port`, as the admin. */
+export function deployMetricsFixture(name: string, port: number): void {
+  const labels = {
+    'app.kubernetes.io/name': 'vllm',
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/managed-by': 'jupyterlab-lws'
+  };
+  applyManifest({
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name, labels },
+    spec: {
+      replicas: 1,
+      leaderWorkerTemplate: {
+        size: 1,
+        workerTemplate: {
+          spec: {
+            containers: [
+              {
+                name: 'vllm',
+                image: 'vllm/vllm-openai:v0.11.0',
+                command: ['vllm', 'serve', 'tiny', '--port', '8080'],
+                ports: [{ containerPort: 8080 }],
+                resources: { limits: { 'nvidia.com/gpu': '1' } }
+              }
+            ]
+          }
+        }
+      }
+    }
+  });
+  applyManifest({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `${name}-leader`, labels },
+    spec: {
+      selector: {
+        [NAME_LABEL]: name,
+        'leaderworkerset.sigs.k8s.io/worker-index': '0'
+      },
+      ports: [{ name: 'http', port, targetPort: 8080 }]
+    }
+  });
+}
+
+/** Deletes the deployment `name` and its Service, and waits until its pods are gone. */
+export function removeMetricsFixture(name: string): void {
+  deleteObjects(LWS, [name]);
+  deleteObjects('services', [`${name}-leader`]);
+  kubectl([
+    'wait',
+    '--for=delete',
+    'pod',
+    '-l',
+    `${NAME_LABEL}=${name}`,
+    '-n',
+    userNamespace,
+    '--timeout=60s'
+  ]);
+}
