@@ -1,4 +1,9 @@
 import './base.css';
+import './sidebar.css';
+import './deployment-list.css';
+import './deployment-detail.css';
+import './logs.css';
+import './new-deployment.css';
 import './downloads.css';
 import './chat.css';
 import './insights.css';
