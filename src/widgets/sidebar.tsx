@@ -10,7 +10,7 @@ import React from 'react';
 
 import type { NamespaceModel } from '../api/namespaceModel';
 import { ContextSummary } from './ContextSummary';
-import { DeploymentActions } from './deployments/actions';
+import { DeploymentActions } from './deployments/DeploymentActions';
 import { DeploymentsModel } from './deployments/DeploymentsModel';
 import { DeploymentsPanel } from './deployments/DeploymentsPanel';
 import type { IOpenLogsArgs } from './deployments/openLogs';

@@ -22,7 +22,7 @@ import type {
   LoadingProgress,
   PodSummary
 } from '../../model/status';
-import type { IActionResult, IActionRights } from './actions';
+import type { IActionResult, IActionRights } from './DeploymentActions';
 import { DiagnosisList } from './DiagnosisList';
 import { LoadingBar, StateBadge } from './StateBadge';
 import { translateData } from './translateData';

@@ -4,7 +4,7 @@ import React from 'react';
 
 import { can } from '../../api/context';
 import { replicasBeforeIdle, totalGpusHeld } from '../../model/idle';
-import type { DeploymentActions } from './actions';
+import type { DeploymentActions } from './DeploymentActions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
 import { EngineMetrics } from './EngineMetrics';

@@ -1,14 +1,7 @@
-import {
-  Clipboard,
-  Dialog,
-  InputDialog,
-  Notification,
-  showDialog
-} from '@jupyterlab/apputils';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
-import React from 'react';
 
 import { can } from '../../api/context';
 import { jsonPatch } from '../../api/jsonPatch';
@@ -30,6 +23,13 @@ import {
   scaleToZeroPatch
 } from '../../model/idle';
 import type { LeaderWorkerSet } from '../../model/lws';
+import {
+  askGroups,
+  confirmDelete,
+  confirmNcclDebugOff,
+  confirmRestartGroup,
+  confirmScaleToZero
+} from './actionDialogs';
 import type { DeploymentsModel } from './DeploymentsModel';
 import type { IAttempt } from './errors';
 import { actionErrorMessage } from './errors';
@@ -50,9 +50,9 @@ export interface IActionRights {
 }
 
 /**
- * The actions on a deployment: each asks for confirmation where it changes something,
- * sends one request through the namespace's client, and reports the result in plain words
- * (inline under the actions, and as a notification).
+ * The actions on a deployment: each asks for confirmation where it changes something
+ * (the dialogs are in actionDialogs.tsx), sends its requests through the namespace's client,
+ * and reports the result in plain words (inline under the actions, and as a notification).
  */
 export class DeploymentActions {
   constructor(
@@ -98,44 +98,42 @@ export class DeploymentActions {
       overview.status.replicas > 0
         ? overview.status.gpus.requested / overview.status.replicas
         : 0;
-    const answer = await InputDialog.getNumber({
-      title: trans.__('Scale %1', name),
-      label: trans.__(
-        'Groups (replicas), each serving the whole model on %1 pods and %2 GPUs:',
-        overview.summary.nodes,
-        perGroup
-      ),
-      value: current,
-      okLabel: trans.__('Scale')
-    });
-    if (!answer.button.accept || answer.value === null) {
-      return;
-    }
-    const replicas = answer.value;
-    const problem = replicasProblem(replicas);
-    if (problem) {
-      this._report(name, { ok: false, message: translateData(trans, problem) });
-      return;
-    }
-    if (replicas === current) {
-      this._report(name, {
-        ok: true,
-        message: trans.__(
-          '%1 already has %2 groups: nothing changed.',
-          name,
-          current
-        )
-      });
-      return;
-    }
-    await this._run(
+    await this._confirmThenRun(
       name,
-      {
-        verb: 'patch',
-        resource: 'leaderworkersets',
-        what: trans.__('the deployment %1', name)
+      async () => {
+        const replicas = await askGroups(
+          trans,
+          name,
+          current,
+          overview.summary.nodes,
+          perGroup
+        );
+        if (replicas === null) {
+          return null;
+        }
+        const problem = replicasProblem(replicas);
+        if (problem) {
+          this._report(name, {
+            ok: false,
+            message: translateData(trans, problem)
+          });
+          return null;
+        }
+        if (replicas === current) {
+          this._report(name, {
+            ok: true,
+            message: trans.__(
+              '%1 already has %2 groups: nothing changed.',
+              name,
+              current
+            )
+          });
+          return null;
+        }
+        return replicas;
       },
-      async client => {
+      this._patchAttempt(name),
+      async (client, replicas) => {
         await client.patch(
           Resources.leaderWorkerSets,
           name,
@@ -184,34 +182,10 @@ export class DeploymentActions {
     if (current === 0) {
       return;
     }
-    const confirmed = await showDialog({
-      title: trans.__('Scale %1 to 0?', name),
-      body: (
-        <div className="jp-lws-Dialog">
-          <p>
-            {trans.__(
-              '%1. Scaling to 0 stops all its groups and frees their GPUs; "Scale back to %2" restores them later (the model loads again).',
-              idleText,
-              current
-            )}
-          </p>
-        </div>
-      ),
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: trans.__('Scale to 0') })
-      ]
-    });
-    if (!confirmed.button.accept) {
-      return;
-    }
-    await this._run(
+    await this._confirmThenRun(
       name,
-      {
-        verb: 'patch',
-        resource: 'leaderworkersets',
-        what: trans.__('the deployment %1', name)
-      },
+      () => confirmScaleToZero(trans, name, idleText, current),
+      this._patchAttempt(name),
       async client => {
         await client.patch(
           Resources.leaderWorkerSets,
@@ -236,26 +210,18 @@ export class DeploymentActions {
     if (replicas === null) {
       return;
     }
-    await this._run(
-      name,
-      {
-        verb: 'patch',
-        resource: 'leaderworkersets',
-        what: trans.__('the deployment %1', name)
-      },
-      async client => {
-        await client.patch(
-          Resources.leaderWorkerSets,
-          name,
-          scaleBackPatch(replicas)
-        );
-        return trans.__(
-          'Scaling %1 back to %2 groups: they load the model before they serve.',
-          name,
-          replicas
-        );
-      }
-    );
+    await this._run(name, this._patchAttempt(name), async client => {
+      await client.patch(
+        Resources.leaderWorkerSets,
+        name,
+        scaleBackPatch(replicas)
+      );
+      return trans.__(
+        'Scaling %1 back to %2 groups: they load the model before they serve.',
+        name,
+        replicas
+      );
+    });
   }
 
   /** Restarts one group by deleting its leader pod, after confirmation. */
@@ -279,29 +245,9 @@ export class DeploymentActions {
     const podName = leader.metadata?.name ?? '';
     const group = overview.status.groups.find(g => g.index === groupIndex);
     const podCount = group ? (group.leader ? 1 : 0) + group.workers.length : 1;
-    const confirmed = await showDialog({
-      title: trans.__('Restart group %1 of %2?', groupIndex, name),
-      body: (
-        <div className="jp-lws-Dialog">
-          <p>
-            {trans.__(
-              'This deletes the leader pod %1. LeaderWorkerSet then recreates all %2 pods of the group, and the engine loads the model again: the group serves nothing until it is Ready.',
-              podName,
-              podCount
-            )}
-          </p>
-        </div>
-      ),
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: trans.__('Restart group') })
-      ]
-    });
-    if (!confirmed.button.accept) {
-      return;
-    }
-    await this._run(
+    await this._confirmThenRun(
       name,
+      () => confirmRestartGroup(trans, name, groupIndex, podName, podCount),
       {
         verb: 'delete',
         resource: 'pods',
@@ -334,48 +280,10 @@ export class DeploymentActions {
       });
       return;
     }
-    const healthy = overview.status.state === 'Ready';
-    const confirmed = await showDialog({
-      title: trans.__('Turn NCCL debug off for %1?', name),
-      body: (
-        <div className="jp-lws-Dialog">
-          <p>
-            {trans.__(
-              'The guide recommends NCCL_DEBUG=%1 while a deployment is brought up and removing it once it is healthy: the debug lines slow start-up and flood the logs.',
-              level
-            )}
-          </p>
-          <p>
-            {trans.__(
-              'This removes NCCL_DEBUG from the leader and worker templates. LeaderWorkerSet then rolls every group to the new template: each group restarts and loads the model again, one group at a time.'
-            )}
-          </p>
-          {!healthy && (
-            <p className="jp-lws-mod-warning">
-              {trans.__(
-                '%1 is not healthy yet (%2): the NCCL lines may still be needed to find out why.',
-                name,
-                overview.status.state
-              )}
-            </p>
-          )}
-        </div>
-      ),
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: trans.__('Turn off and roll') })
-      ]
-    });
-    if (!confirmed.button.accept) {
-      return;
-    }
-    await this._run(
+    await this._confirmThenRun(
       name,
-      {
-        verb: 'patch',
-        resource: 'leaderworkersets',
-        what: trans.__('the deployment %1', name)
-      },
+      () => confirmNcclDebugOff(trans, name, level, overview.status.state),
+      this._patchAttempt(name),
       async client => {
         // The patch tests each entry it removes; if the templates changed since they were
         // read (422), it is rebuilt once from a fresh read.
@@ -442,7 +350,7 @@ export class DeploymentActions {
   /**
    * Deletes the LeaderWorkerSet (its pods, StatefulSets and headless Service go with it) and
    * the API Service the extension made for it, after a confirmation listing what goes and
-   * what stays (volume claims and Secrets always stay).
+   * what stays (volume claims and Secrets stay unless the user ticks an unshared Secret).
    */
   async remove(name: string): Promise<boolean> {
     const trans = this._trans;
@@ -457,105 +365,15 @@ export class DeploymentActions {
       this.model.namespace.services,
       this.model.namespace.leaderWorkerSets
     );
-    // A Secret no other deployment reads may go too, but only when the user says so: it
-    // may serve notebooks or jobs the extension cannot see (and cannot read it to check).
-    const unshared = plan.keptSecrets.filter(
-      secret => plan.secretUsers[secret].length === 0
-    );
-    const goes = [
-      trans.__('the LeaderWorkerSet %1', plan.name),
-      plan.pods.length > 0
-        ? trans._n(
-            'its pod: %2',
-            'its %1 pods: %2',
-            plan.pods.length,
-            plan.pods.join(', ')
-          )
-        : trans.__('its pods (none running now)'),
-      ...(plan.headlessService
-        ? [
-            trans.__(
-              'its headless Service %1 (made by LeaderWorkerSet)',
-              plan.headlessService
-            )
-          ]
-        : []),
-      ...plan.services.map(service => trans.__('the API Service %1', service))
-    ];
-    const stays = [
-      ...plan.keptClaims.map(claim =>
-        trans.__('the volume claim %1 and the models downloaded into it', claim)
-      ),
-      ...plan.keptSecrets.map(secret =>
-        plan.secretUsers[secret].length > 0
-          ? trans._n(
-              'the Secret %2 (the deployment %3 uses it too)',
-              'the Secret %2 (the deployments %3 use it too)',
-              plan.secretUsers[secret].length,
-              secret,
-              plan.secretUsers[secret].join(', ')
-            )
-          : trans.__('the Secret %1, unless you tick the box below', secret)
-      ),
-      ...plan.keptServices.map(service =>
-        trans.__('the Service %1 (not made by this extension)', service)
-      )
-    ];
-    const confirmed = await showDialog({
-      title: trans.__('Delete %1?', name),
-      body: (
-        <div className="jp-lws-Dialog" data-testid="lws-delete-plan">
-          <p>{trans.__('This deletes:')}</p>
-          <ul>
-            {goes.map(item => (
-              <li key={item}>{item}</li>
-            ))}
-          </ul>
-          {stays.length > 0 && (
-            <>
-              <p>{trans.__('It keeps:')}</p>
-              <ul>
-                {stays.map(item => (
-                  <li key={item}>{item}</li>
-                ))}
-              </ul>
-            </>
-          )}
-          <p>{trans.__('The model stops serving at once.')}</p>
-        </div>
-      ),
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: trans.__('Delete') })
-      ],
-      checkbox:
-        unshared.length > 0
-          ? {
-              label: trans._n(
-                'Also delete the Secret %2 (no other deployment here reads it)',
-                'Also delete the Secrets %2 (no other deployment here reads them)',
-                unshared.length,
-                unshared.join(', ')
-              ),
-              caption: trans.__(
-                'Notebooks or jobs may still use it: the extension cannot tell.'
-              ),
-              checked: false
-            }
-          : null
-    });
-    if (!confirmed.button.accept) {
-      return false;
-    }
-    const secrets = confirmed.isChecked ? unshared : [];
-    return this._run(
+    return this._confirmThenRun(
       name,
+      () => confirmDelete(trans, plan),
       {
         verb: 'delete',
         resource: 'leaderworkersets',
         what: trans.__('the deployment %1', name)
       },
-      async client => {
+      async (client, secrets) => {
         await client.delete(Resources.leaderWorkerSets, name);
         const left: string[] = [];
         const also = async (
@@ -606,12 +424,36 @@ export class DeploymentActions {
     );
   }
 
+  /** Patching the deployment itself, for the refusal message. */
+  private _patchAttempt(name: string): IAttempt {
+    return {
+      verb: 'patch',
+      resource: 'leaderworkersets',
+      what: this._trans.__('the deployment %1', name)
+    };
+  }
+
+  /**
+   * Asks first (`confirm` resolves to the answer, or `null` to stop without a request), then
+   * runs the action with the answer. False when the user stopped or the action failed.
+   */
+  private async _confirmThenRun<T>(
+    name: string,
+    confirm: () => Promise<T | null>,
+    attempt: IAttempt,
+    action: (client: NamespaceClient, answer: T) => Promise<string>
+  ): Promise<boolean> {
+    const answer = await confirm();
+    if (answer === null) {
+      return false;
+    }
+    return this._run(name, attempt, client => action(client, answer));
+  }
+
   private async _run(
     name: string,
     attempt: IAttempt,
-    action: (
-      client: NonNullable<DeploymentsModel['namespace']['client']>
-    ) => Promise<string>
+    action: (client: NamespaceClient) => Promise<string>
   ): Promise<boolean> {
     const client = this.model.namespace.client;
     if (!client) {
@@ -657,6 +499,9 @@ export class DeploymentActions {
   private _busy = new Set<string>();
   private _changed = new Signal<this, string>(this);
 }
+
+/** The namespace's Kubernetes client the actions send their requests through. */
+type NamespaceClient = NonNullable<DeploymentsModel['namespace']['client']>;
 
 /** Part of an action worked; the message says which part did not. */
 class PartialFailure extends Error {}
