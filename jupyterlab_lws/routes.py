@@ -345,6 +345,10 @@ class KubernetesRouteHandler(LwsRouteHandler):
             return
         for warning in response.headers.get_list("warning"):
             self.add_header("Warning", warning)
+        if response.status_code in (204, 304):
+            # e.g. the log of a pod not yet on a node: no body may follow (tornado refuses one).
+            self.finish()
+            return
         content_type = response.headers.get("content-type", "application/json")
         self.finish(response.content, set_content_type=content_type)
 

@@ -81,6 +81,24 @@ async def test_logs_of_a_missing_pod_return_the_kubernetes_status(k8s, namespace
     assert body["message"] == 'pods "no-such-pod" not found'
 
 
+async def test_the_log_of_a_pod_not_yet_on_a_node_is_an_empty_answer(
+    k8s, namespace, cluster, cleanup
+):
+    # The API server answers 204 No Content for it (a group being recreated shows this often).
+    name = unique()
+    cleanup("pod", name)
+    cluster.kubectl(
+        "run", name, "-n", namespace, "--image=registry.invalid/none:0.0.1",
+        '--overrides={"spec": {"nodeSelector": {"jupyterlab-lws.io/no-such-node": "x"}}}',
+    )  # fmt: skip
+    path = f"api/v1/namespaces/{namespace}/pods/{name}/log"
+    for params in ({"tailLines": "10"}, {"tailLines": "10", "follow": "true"}):
+        status, body = await k8s("GET", path, params=params)
+        assert (status, body) == (204, {})
+    status, _ = await k8s("GET", f"api/v1/namespaces/{namespace}/pods", params={"limit": "1"})
+    assert status == 200
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
