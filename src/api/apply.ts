@@ -6,9 +6,10 @@
 import type { ServerConnection } from '@jupyterlab/services';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
-import { FIELD_MANAGER, KubeClient } from './kube';
-import { LwsApiError, requestRaw } from './request';
-import { queryString, resourcePath, resourceTypeOf } from './resources';
+import type { IApplyOptions, IApplyResult } from './kube';
+import { KubeClient } from './kube';
+import { LwsApiError } from './request';
+import { resourceTypeOf } from './resources';
 
 /** Which object: enough to name it to the user and to address it in the API. */
 export interface IObjectRef {
@@ -17,25 +18,12 @@ export interface IObjectRef {
   name: string;
 }
 
-/** Options of one server-side apply. */
-export interface ITargetApplyOptions {
-  dryRun?: boolean;
-  force?: boolean;
-}
-
-/** The answer to a server-side apply: the object, and whether the request created it. */
-export interface ITargetApplyResult {
-  object: KubernetesObject;
-  /** True for `201 Created` (also in a dry run: the object does not exist yet). */
-  created: boolean;
-}
-
 /** What the orchestration needs from the cluster; {@link KubeApplyTarget} in the app. */
 export interface IApplyTarget {
   apply(
     object: KubernetesObject,
-    options: ITargetApplyOptions
-  ): Promise<ITargetApplyResult>;
+    options: IApplyOptions
+  ): Promise<IApplyResult>;
   /** The object, or null when it does not exist. */
   get(ref: IObjectRef): Promise<KubernetesObject | null>;
   delete(ref: IObjectRef): Promise<void>;
@@ -500,32 +488,11 @@ export class KubeApplyTarget implements IApplyTarget {
     this._client = new KubeClient(namespace, serverSettings);
   }
 
-  async apply(
+  apply(
     object: KubernetesObject,
-    options: ITargetApplyOptions
-  ): Promise<ITargetApplyResult> {
-    const ref = refOf(object);
-    const type = resourceTypeOf(ref.apiVersion, ref.kind);
-    // KubeClient.apply returns the body only; the status code tells created from updated.
-    const response = await requestRaw(
-      `k8s/${resourcePath(type, this.namespace, ref.name)}${queryString({
-        fieldManager: FIELD_MANAGER,
-        fieldValidation: 'Strict',
-        force: options.force ? 'true' : undefined,
-        dryRun: options.dryRun ? 'All' : undefined
-      })}`,
-      {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/apply-patch+yaml' },
-        body: JSON.stringify(object)
-      },
-      this.serverSettings
-    );
-    const text = await response.text();
-    return {
-      object: (text ? JSON.parse(text) : {}) as KubernetesObject,
-      created: response.status === 201
-    };
+    options: IApplyOptions
+  ): Promise<IApplyResult> {
+    return this._client.apply(object, options);
   }
 
   async get(ref: IObjectRef): Promise<KubernetesObject | null> {

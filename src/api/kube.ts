@@ -4,6 +4,7 @@ import type {
   KubernetesObject
 } from '@kubernetes/client-node';
 
+import type { IJsonPatchOperation } from '../model/deploymentActions';
 import { readLines } from './lines';
 import { requestAPI, requestRaw } from './request';
 import type { IResourceType } from './resources';
@@ -18,6 +19,13 @@ export interface IApplyOptions {
   dryRun?: boolean;
   /** Take ownership of fields another manager set (the user confirmed replacing). */
   force?: boolean;
+}
+
+/** The answer to a server-side apply: the object, and whether the request created it. */
+export interface IApplyResult<T extends KubernetesObject = KubernetesObject> {
+  object: T;
+  /** True for `201 Created` (also in a dry run: the object does not exist yet). */
+  created: boolean;
 }
 
 /** Options of a log request. */
@@ -70,15 +78,16 @@ export class KubeClient {
 
   /**
    * Server-side apply of a manifest (`fieldValidation=Strict`, so a misspelt field is an error
-   * rather than silently dropped).
+   * rather than silently dropped). `created` is true for `201 Created` (in a dry run too: the
+   * object does not exist yet).
    */
   async apply<T extends KubernetesObject>(
     manifest: T,
     options: IApplyOptions = {}
-  ): Promise<T> {
+  ): Promise<IApplyResult<T>> {
     const type = resourceTypeOf(manifest.apiVersion ?? '', manifest.kind ?? '');
     const name = manifest.metadata?.name ?? '';
-    return requestAPI<T>(
+    const response = await requestRaw(
       this.k8sPath(resourcePath(type, this.namespace, name), {
         fieldManager: FIELD_MANAGER,
         fieldValidation: 'Strict',
@@ -92,6 +101,11 @@ export class KubeClient {
       },
       this.serverSettings
     );
+    const text = await response.text();
+    return {
+      object: (text ? JSON.parse(text) : {}) as T,
+      created: response.status === 201
+    };
   }
 
   /** Merge-patches an object (e.g. a replica count). */
@@ -107,6 +121,26 @@ export class KubeClient {
         method: 'PATCH',
         headers: { 'Content-Type': 'application/merge-patch+json' },
         body: JSON.stringify(patch)
+      },
+      this.serverSettings
+    );
+  }
+
+  /**
+   * Sends a JSON Patch (RFC 6902): the patch type whose `test` operations make a change
+   * conditional on exactly the fields it touches.
+   */
+  async jsonPatch<T extends KubernetesObject>(
+    type: IResourceType,
+    name: string,
+    operations: IJsonPatchOperation[]
+  ): Promise<T> {
+    return requestAPI<T>(
+      this.k8sPath(resourcePath(type, this.namespace, name)),
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/json-patch+json' },
+        body: JSON.stringify(operations)
       },
       this.serverSettings
     );

@@ -1,12 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 
-import type {
-  IApplyProgress,
-  IApplyTarget,
-  IObjectRef,
-  ITargetApplyOptions,
-  ITargetApplyResult
-} from '../apply';
+import type { IApplyProgress, IApplyTarget, IObjectRef } from '../apply';
+import type { IApplyOptions, IApplyResult } from '../kube';
 import {
   applyDeployment,
   classifyApiError,
@@ -99,8 +94,8 @@ class FakeCluster implements IApplyTarget {
 
   async apply(
     object: KubernetesObject,
-    options: ITargetApplyOptions
-  ): Promise<ITargetApplyResult> {
+    options: IApplyOptions
+  ): Promise<IApplyResult> {
     const ref = {
       apiVersion: object.apiVersion ?? '',
       kind: object.kind ?? '',

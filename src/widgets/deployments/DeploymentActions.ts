@@ -4,7 +4,6 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import { can } from '../../api/context';
-import { jsonPatch } from '../../api/jsonPatch';
 import { LwsApiError } from '../../api/request';
 import type { IResourceType } from '../../api/resources';
 import { Resources } from '../../api/resources';
@@ -294,7 +293,7 @@ export class DeploymentActions {
             return trans.__('NCCL debug logging is already off for %1.', name);
           }
           try {
-            await jsonPatch(client, Resources.leaderWorkerSets, name, patch);
+            await client.jsonPatch(Resources.leaderWorkerSets, name, patch);
             break;
           } catch (error) {
             if (

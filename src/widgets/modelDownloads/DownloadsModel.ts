@@ -322,7 +322,7 @@ export class DownloadsModel implements IDisposable {
     this._changed.emit();
     try {
       await client.delete(Resources.jobs, name).catch(() => undefined);
-      const job = await client.apply(buildCacheJob(action, target));
+      const { object: job } = await client.apply(buildCacheJob(action, target));
       const report = await this._readCacheReport(client, job);
       if (report?.event === 'error') {
         this._cache = { ...this._cache, error: report.message };

@@ -33,7 +33,7 @@ function fakeNamespace(options: { pvcPhase?: string | null; jobs?: any[] }): {
     }),
     list: record('list', () => ({ items: options.jobs ?? [] })),
     delete: record('delete', () => undefined),
-    apply: record('apply', (job: unknown) => job)
+    apply: record('apply', (job: unknown) => ({ object: job, created: true }))
   };
   const owner = {};
   const namespace = {

@@ -6,12 +6,8 @@
 import { StateDB } from '@jupyterlab/statedb';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
-import type {
-  IApplyTarget,
-  IObjectRef,
-  ITargetApplyOptions,
-  ITargetApplyResult
-} from '../../../api/apply';
+import type { IApplyTarget, IObjectRef } from '../../../api/apply';
+import type { IApplyOptions, IApplyResult } from '../../../api/kube';
 import type { IClusterContext } from '../../../api/context';
 import { LwsApiError } from '../../../api/request';
 import { buildManifests } from '../../../model/manifests';
@@ -41,8 +37,8 @@ class MemoryTarget implements IApplyTarget {
 
   async apply(
     object: KubernetesObject,
-    options: ITargetApplyOptions
-  ): Promise<ITargetApplyResult> {
+    options: IApplyOptions
+  ): Promise<IApplyResult> {
     const key = `${object.kind}/${object.metadata?.name}`;
     this.calls.push(`${options.dryRun ? 'dry-run' : 'apply'} ${key}`);
     if (this.refuse) {
