@@ -3,15 +3,12 @@
 // (validateSpec) with its reason. One pure function, so the panel only renders.
 
 import type { IGpuFacts, IModelFacts } from './catalog';
-import { findGpu, findModel } from './catalog';
-import { findEngine } from './engines';
 import type { IIssue } from './issues';
 import type { IClusterProfile } from './profiles';
 import type { IMemoryEstimate, IParallelismPlan } from './sizing';
 import { estimateMemory, planParallelism, specFieldsFromPlan } from './sizing';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
-import { resolveSpec } from './spec';
-import { validateSpec } from './validate';
+import { inspectSpec } from './validate';
 
 /** The GPUs a deployment takes: `nodes x gpusPerNode = perGroup`, times `replicas`. */
 export interface IGpuUse {
@@ -68,7 +65,8 @@ export function adviseSpec(
   profile: IClusterProfile,
   inputIssues: readonly IIssue[] = []
 ): IAdvice {
-  const validation = validateSpec(spec, profile);
+  const inspection = inspectSpec(spec, profile);
+  const validation = inspection.issues;
   // A field the form could not read is missing from the spec; its "missing" error from
   // validation would only repeat the input problem.
   const unreadable = new Set(inputIssues.map(issue => issue.field));
@@ -86,7 +84,7 @@ export function adviseSpec(
     warnings: issues.length - errors,
     canDeploy: errors === 0
   };
-  const resolved = tryResolve(spec, profile);
+  const resolved = inspection.resolved;
   if (!resolved) {
     return advice;
   }
@@ -103,9 +101,8 @@ export function adviseSpec(
   if (resolved.gpuType !== undefined) {
     advice.gpus.gpuType = resolved.gpuType;
   }
-  const model = modelFacts(spec);
-  const gpu =
-    resolved.gpuType !== undefined ? findGpu(resolved.gpuType) : undefined;
+  const model = inspection.model.complete;
+  const gpu = inspection.gpu;
   if (model && gpu) {
     const recommended = planParallelism({
       model,
@@ -136,59 +133,6 @@ export function issuesOf(issues: readonly IIssue[], field: string): IIssue[] {
       issue.field === field ||
       (issue.field !== undefined && issue.field.startsWith(`${field}.`))
   );
-}
-
-function tryResolve(
-  spec: IDeploymentSpec,
-  profile: IClusterProfile
-): IResolvedSpec | undefined {
-  const counts = [
-    spec.nodes,
-    spec.gpusPerNode,
-    spec.tensorParallel,
-    spec.pipelineParallel,
-    spec.replicas
-  ];
-  if (
-    !findEngine(spec.engine) ||
-    typeof spec.nodes !== 'number' ||
-    counts.some(
-      value =>
-        value !== undefined &&
-        (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-    )
-  ) {
-    return undefined;
-  }
-  try {
-    return resolveSpec(spec, profile);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The catalog's facts, completed or overridden by the spec's modelConfig. */
-function modelFacts(spec: IDeploymentSpec): IModelFacts | undefined {
-  const known =
-    typeof spec.model === 'string' ? findModel(spec.model) : undefined;
-  const facts: Partial<IModelFacts> = { ...known, ...spec.modelConfig };
-  if (
-    facts.layers === undefined ||
-    facts.attentionHeads === undefined ||
-    (facts.parametersB === undefined && facts.weightGB === undefined)
-  ) {
-    return undefined;
-  }
-  return {
-    ...facts,
-    id: facts.id ?? spec.model,
-    parametersB: facts.parametersB ?? 0,
-    layers: facts.layers,
-    attentionHeads: facts.attentionHeads,
-    kvHeads: facts.kvHeads ?? facts.attentionHeads,
-    headDim: facts.headDim ?? 128,
-    dtype: facts.dtype ?? 'bf16'
-  };
 }
 
 function dedupe(issues: IIssue[]): IIssue[] {

@@ -12,6 +12,7 @@ import { shellQuote } from './engines/commandLine';
 import type { IIssue } from './issues';
 import { error } from './issues';
 import type { IClusterProfile } from './profiles';
+import { DEFAULT_STORAGE } from './profiles';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -19,7 +20,7 @@ import type {
   IStorageSettings,
   VllmMode
 } from './spec';
-import { DEFAULT_STORAGE, SPEC_FIELDS } from './spec';
+import { SPEC_FIELDS } from './spec';
 
 /** What the form's inputs hold. */
 export interface IFormValues {

@@ -28,8 +28,8 @@ import type { IEngine } from './engines';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_API_VERSION, LWS_LABELS } from './lws';
 import type { IClusterProfile } from './profiles';
+import { resolveSpec } from './resolve';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
-import { resolveSpec } from './spec';
 
 /** Value of `app.kubernetes.io/managed-by` on everything the extension creates. */
 export const MANAGED_BY = 'jupyterlab-lws';
@@ -112,7 +112,19 @@ export function buildManifests(
   spec: IDeploymentSpec,
   options: IBuildOptions = {}
 ): IManifests {
-  const resolved = resolveSpec(spec, options.profile);
+  return manifestsOf(resolveSpec(spec, options.profile), options);
+}
+
+/**
+ * The Kubernetes objects for a spec already resolved (the form's validation resolved it);
+ * `options.profile` is not used, the defaults are in `spec`.
+ */
+export function manifestsOf(
+  spec: IResolvedSpec,
+  options: Omit<IBuildOptions, 'profile'> = {}
+): IManifests {
+  // A copy: the token's Secret name is added below, the caller's spec stays as it was.
+  const resolved: IResolvedSpec = { ...spec };
   const engine = findEngine(resolved.engine) as IEngine;
   const token = options.hfToken ?? '';
   if (token !== '' && resolved.hfTokenSecret === undefined) {

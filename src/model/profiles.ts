@@ -1,4 +1,18 @@
+import { SGLANG_DEFAULT_IMAGE } from './engines/sglang';
+import { VLLM_DEFAULT_IMAGE } from './engines/vllm';
 import type { EngineName, IRdmaSettings, IStorageSettings } from './spec';
+
+/** The default storage when neither spec nor profile names one: PCAI's `models-pvc`. */
+export const DEFAULT_STORAGE: IStorageSettings = {
+  pvc: 'models-pvc',
+  mountPath: '/models'
+};
+
+/** The engines' own default images, which the PCAI profiles were tested with. */
+const ENGINE_DEFAULT_IMAGES: Record<EngineName, string> = {
+  sglang: SGLANG_DEFAULT_IMAGE,
+  vllm: VLLM_DEFAULT_IMAGE
+};
 
 /**
  * What a cluster offers and how its GPUDirect RDMA is wired: the defaults of a new spec.
@@ -49,11 +63,8 @@ export const PCAI_GEN1: IClusterProfile = {
     },
     addrFamily: 'AF_INET6'
   },
-  storage: { pvc: 'models-pvc', mountPath: '/models' },
-  images: {
-    sglang: 'lmsysorg/sglang:v0.5.6.post2',
-    vllm: 'vllm/vllm-openai:v0.10.2'
-  }
+  storage: { ...DEFAULT_STORAGE },
+  images: { ...ENGINE_DEFAULT_IMAGES }
 };
 
 /**
@@ -81,11 +92,8 @@ export const PCAI_GEN2: IClusterProfile = {
     },
     addrFamily: 'AF_INET6'
   },
-  storage: { pvc: 'models-pvc', mountPath: '/models' },
-  images: {
-    sglang: 'lmsysorg/sglang:v0.5.6.post2',
-    vllm: 'vllm/vllm-openai:v0.10.2'
-  }
+  storage: { ...DEFAULT_STORAGE },
+  images: { ...ENGINE_DEFAULT_IMAGES }
 };
 
 /** The profiles shipped with the extension; the settings may add or replace them. */

@@ -2,9 +2,9 @@
 
 import { parseAllDocuments, stringify } from 'yaml';
 import type { IIssue } from './issues';
-import { error } from './issues';
+import { error, warning } from './issues';
 import type { IDeploymentSpec } from './spec';
-import { readSpec } from './spec';
+import { SPEC_FIELDS } from './spec';
 
 /** Output options shared by every YAML we write: no line folding of long commands. */
 const YAML_OUTPUT = { lineWidth: 0, minContentWidth: 0 } as const;
@@ -50,6 +50,50 @@ export function parseSpec(text: string): {
     };
   }
   return readSpec(documents[0].toJS());
+}
+
+/**
+ * A spec from parsed YAML or JSON, with a warning for each field the format does not know
+ * (usually a typo, such as `tensor_parallel`, that would otherwise be silently ignored).
+ * Returns no spec when the document is not a mapping.
+ */
+export function readSpec(raw: unknown): {
+  spec?: IDeploymentSpec;
+  issues: IIssue[];
+} {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      issues: [
+        error(
+          'invalid-spec',
+          'The spec must be a mapping of fields (name, engine, model, nodes, ...), as in examples/guide-vllm-70b.yaml.'
+        )
+      ]
+    };
+  }
+  const issues: IIssue[] = [];
+  const known = new Set<string>(SPEC_FIELDS);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) {
+      const suggestion = SPEC_FIELDS.find(
+        field => looseFieldName(field) === looseFieldName(key)
+      );
+      issues.push(
+        warning(
+          'unknown-field',
+          `Unknown field "${key}" is ignored.` +
+            (suggestion ? ` Did you mean "${suggestion}"?` : '') +
+            ` Known fields: ${SPEC_FIELDS.join(', ')}.`,
+          key
+        )
+      );
+    }
+  }
+  return { spec: raw as IDeploymentSpec, issues };
+}
+
+function looseFieldName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
 function firstLine(message: string): string {

@@ -3,7 +3,7 @@
 // wrong, why (usually the guide's reason) and what to do.
 
 import type { IGpuFacts, IModelFacts } from './catalog';
-import { findGpu, findModel, GPU_CATALOG, MODEL_CATALOG } from './catalog';
+import { findGpu, GPU_CATALOG, MODEL_CATALOG } from './catalog';
 import {
   isDns1035Label,
   isDns1123Subdomain,
@@ -15,8 +15,11 @@ import { ENGINE_NAMES, ENGINES, findEngine } from './engines';
 import { parseImageReference } from './imageReference';
 import type { IIssue } from './issues';
 import { error, warning } from './issues';
+import { specModelFacts } from './modelFacts';
+import type { ISpecModelFacts } from './modelFacts';
 import type { IClusterProfile } from './profiles';
 import { PCAI_GEN1 } from './profiles';
+import { defaultServiceName, resolveSpec } from './resolve';
 import {
   estimateMemory,
   formatGB,
@@ -28,7 +31,6 @@ import {
   tensorParallelFits
 } from './sizing';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
-import { defaultServiceName, resolveSpec } from './spec';
 
 /** Options of `validateSpec`. */
 export interface IValidateOptions {
@@ -56,6 +58,21 @@ const GENERATED_VARIABLES: Record<string, string> = {
 /** Kubernetes' rule for environment variable names (C identifiers plus '-' and '.'). */
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
+/** What validation learnt about a spec: its issues and what the rules resolved on the way. */
+export interface ISpecInspection {
+  /** Errors and warnings; none means the spec is good to deploy. */
+  issues: IIssue[];
+  /**
+   * The spec with every default filled in, whenever the engine and the counts can be read
+   * (also with other errors): what advice, the preview and the manifests are built from.
+   */
+  resolved?: IResolvedSpec;
+  /** The model's facts, when known from the catalog or `modelConfig`. */
+  model: ISpecModelFacts;
+  /** The resolved GPU type's catalog entry. */
+  gpu?: IGpuFacts;
+}
+
 /**
  * Everything wrong with `spec` on the cluster described by `profile`: errors (the
  * deployment would be rejected or would not start) and warnings (it would start, against
@@ -66,6 +83,19 @@ export function validateSpec(
   profile: IClusterProfile = PCAI_GEN1,
   options: IValidateOptions = {}
 ): IIssue[] {
+  return inspectSpec(spec, profile, options).issues;
+}
+
+/**
+ * Validation with what it resolved: the issues of {@link validateSpec}, the resolved spec,
+ * the model's facts and the GPU. The one pass over a spec per edit; callers use its
+ * `resolved` instead of resolving again.
+ */
+export function inspectSpec(
+  spec: IDeploymentSpec,
+  profile: IClusterProfile = PCAI_GEN1,
+  options: IValidateOptions = {}
+): ISpecInspection {
   const issues: IIssue[] = [];
   const engine = findEngine(spec.engine);
   if (!engine) {
@@ -83,10 +113,22 @@ export function validateSpec(
   checkImage(spec, engine, issues);
   const countsValid = checkCounts(spec, issues);
   checkName(spec, countsValid, issues);
-  if (!engine || !countsValid) {
-    return issues;
+  const resolved = engine ? tryResolve(spec, profile) : undefined;
+  const model = specModelFacts(spec, options.models ?? MODEL_CATALOG);
+  const gpu =
+    resolved?.gpuType !== undefined
+      ? findGpu(resolved.gpuType, options.gpus ?? GPU_CATALOG)
+      : undefined;
+  const inspection: ISpecInspection = { issues, model };
+  if (resolved) {
+    inspection.resolved = resolved;
   }
-  const resolved = resolveSpec(spec, profile);
+  if (gpu) {
+    inspection.gpu = gpu;
+  }
+  if (!engine || !countsValid || !resolved) {
+    return inspection;
+  }
   checkServiceName(resolved, issues);
   checkGpus(resolved, engine, profile, issues);
   checkPorts(resolved, engine, issues);
@@ -96,8 +138,40 @@ export function validateSpec(
   checkEnv(spec, resolved, issues);
   checkEngineArgs(spec, engine, issues);
   issues.push(...engine.checkSpec(spec, resolved));
-  checkSizing(spec, resolved, profile, options, issues);
-  return issues;
+  checkSizing(resolved, model, gpu, profile, options, issues);
+  return inspection;
+}
+
+/**
+ * The resolved spec when its counts can be read (whole numbers, `nodes` given), even where
+ * the rules reject them (a zero, a port out of range): the form still shows what it can.
+ */
+function tryResolve(
+  spec: IDeploymentSpec,
+  profile: IClusterProfile
+): IResolvedSpec | undefined {
+  const counts = [
+    spec.nodes,
+    spec.gpusPerNode,
+    spec.tensorParallel,
+    spec.pipelineParallel,
+    spec.replicas
+  ];
+  if (
+    typeof spec.nodes !== 'number' ||
+    counts.some(
+      value =>
+        value !== undefined &&
+        (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    )
+  ) {
+    return undefined;
+  }
+  try {
+    return resolveSpec(spec, profile);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkModel(spec: IDeploymentSpec, issues: IIssue[]): void {
@@ -632,55 +706,15 @@ function checkEngineArgs(
   }
 }
 
-/** The model's facts: the catalog's, completed or overridden by the spec's modelConfig. */
-function modelFacts(
-  spec: IDeploymentSpec,
-  catalog: readonly IModelFacts[]
-): Partial<IModelFacts> | undefined {
-  const known = findModel(spec.model, catalog);
-  if (!known && !spec.modelConfig) {
-    return undefined;
-  }
-  return { ...known, ...spec.modelConfig };
-}
-
-function completeFacts(
-  facts: Partial<IModelFacts>,
-  id: string
-): IModelFacts | undefined {
-  const { layers, attentionHeads } = facts;
-  if (
-    layers === undefined ||
-    attentionHeads === undefined ||
-    (facts.parametersB === undefined && facts.weightGB === undefined)
-  ) {
-    return undefined;
-  }
-  return {
-    ...facts,
-    id: facts.id ?? id,
-    parametersB: facts.parametersB ?? 0,
-    layers,
-    attentionHeads,
-    kvHeads: facts.kvHeads ?? attentionHeads,
-    // Most current models use 128; only the KV cache estimate depends on it.
-    headDim: facts.headDim ?? 128,
-    dtype: facts.dtype ?? 'bf16'
-  };
-}
-
 function checkSizing(
-  spec: IDeploymentSpec,
   resolved: IResolvedSpec,
+  modelFacts: ISpecModelFacts,
+  gpu: IGpuFacts | undefined,
   profile: IClusterProfile,
   options: IValidateOptions,
   issues: IIssue[]
 ): void {
-  const facts = modelFacts(spec, options.models ?? MODEL_CATALOG);
-  const gpu =
-    resolved.gpuType !== undefined
-      ? findGpu(resolved.gpuType, options.gpus ?? GPU_CATALOG)
-      : undefined;
+  const facts = modelFacts.known;
   if (resolved.gpuType !== undefined && !gpu) {
     issues.push(
       warning(
@@ -729,7 +763,7 @@ function checkSizing(
       ...pipelineIssues({ layers: facts.layers }, pipelineParallel, 'error')
     );
   }
-  const model = completeFacts(facts, spec.model);
+  const model = modelFacts.complete;
   if (!model || !gpu) {
     return;
   }

@@ -33,10 +33,10 @@ import type { IIssue } from '../../model/issues';
 import type { IQuotaCheck, IResourceQuota } from '../../model/quota';
 import { checkQuota, deploymentNeeds } from '../../model/quota';
 import type { IManifests } from '../../model/manifests';
-import { buildManifests, listManifests } from '../../model/manifests';
+import { listManifests, manifestsOf } from '../../model/manifests';
 import type { IResolvedSettings } from '../../model/profileSettings';
 import type { IClusterProfile } from '../../model/profiles';
-import type { IDeploymentSpec } from '../../model/spec';
+import type { IDeploymentSpec, IResolvedSpec } from '../../model/spec';
 import {
   manifestsToYaml,
   parseSpec,
@@ -342,24 +342,20 @@ export class NewDeploymentModel implements IDisposable {
     let blocking: IIssue[] = parsed.issues;
     if (parsed.spec && blocking.length === 0) {
       const candidate = formFromSpec(parsed.spec, this._values);
-      const { spec, issues } = specFromForm(candidate);
+      const advised = this._advise(candidate);
       const before = new Set(
         this._advice.issues
           .filter(issue => issue.severity === 'error')
           .map(issueKey)
       );
-      blocking = adviseSpec(
-        withTokenSecret(spec, this.hasToken),
-        this.profile,
-        issues
-      ).issues.filter(
+      blocking = advised.advice.issues.filter(
         issue => issue.severity === 'error' && !before.has(issueKey(issue))
       );
       if (blocking.length === 0) {
         this._yamlEdit = null;
         this._editedInYaml = true;
         this._values = candidate;
-        this._afterValuesChanged();
+        this._afterValuesChanged(advised);
         return;
       }
     }
@@ -431,6 +427,8 @@ export class NewDeploymentModel implements IDisposable {
       return;
     }
     const spec = this._spec;
+    // Resolved with the advice; canDeploy (no errors) means it could be.
+    const resolved = this._advice.resolved as IResolvedSpec;
     if (confirmOverQuota && this._context) {
       // Usage moves while the form is open: read it again right before deciding.
       await this._loadQuotas(this._context.namespace);
@@ -450,7 +448,7 @@ export class NewDeploymentModel implements IDisposable {
       this._setApplyState({ phase: 'error', message: 'no-context' });
       return;
     }
-    const manifests = this._buildManifests(spec, context.namespace, true);
+    const manifests = this._buildManifests(resolved, context.namespace, true);
     const objects = listManifests(manifests);
     const target = this._cluster.target(context.namespace);
     const onProgress = (step: IApplyProgress) => {
@@ -522,11 +520,12 @@ export class NewDeploymentModel implements IDisposable {
     this._afterValuesChanged();
   }
 
-  private _afterValuesChanged(): void {
+  /** After new values: `advised` when the caller already advised on them (a YAML edit). */
+  private _afterValuesChanged(advised?: IAdvisedValues): void {
     if (this._applyState.phase !== 'running') {
       this._applyState = { phase: 'idle' };
     }
-    this._recompute();
+    this._recompute(advised);
     this._schedulePreview();
     this._scheduleDraft();
     this._changed.emit();
@@ -537,10 +536,24 @@ export class NewDeploymentModel implements IDisposable {
     this._changed.emit();
   }
 
-  private _recompute(): void {
-    const { spec, issues } = specFromForm(this._values);
-    this._spec = withTokenSecret(spec, this.hasToken);
-    this._advice = adviseSpec(this._spec, this.profile, issues);
+  /**
+   * The spec and advice of the values: the one place the form validates, and so resolves,
+   * a spec; the preview, the quota check and Deploy use the advice's resolved spec.
+   */
+  private _recompute(
+    advised: IAdvisedValues = this._advise(this._values)
+  ): void {
+    this._spec = advised.spec;
+    this._advice = advised.advice;
+  }
+
+  private _advise(values: IFormValues): IAdvisedValues {
+    const { spec, issues } = specFromForm(values);
+    const deployed = withTokenSecret(spec, this.hasToken);
+    return {
+      spec: deployed,
+      advice: adviseSpec(deployed, this.profile, issues)
+    };
   }
 
   private async _loadQuotas(namespace: string): Promise<void> {
@@ -561,22 +574,25 @@ export class NewDeploymentModel implements IDisposable {
   }
 
   private _checkQuota(quotas: IResourceQuota[]): IQuotaCheck | null {
+    const resolved = this._advice.resolved;
+    if (!resolved) {
+      // A spec whose counts cannot be read has no manifests yet; the advice says why.
+      return null;
+    }
     try {
-      const manifests = this._buildManifests(this._spec, undefined, false);
+      const manifests = this._buildManifests(resolved, undefined, false);
       return checkQuota(quotas, deploymentNeeds(manifests.leaderWorkerSet));
     } catch {
-      // A spec with errors has no manifests yet; the advice says why.
       return null;
     }
   }
 
   private _buildManifests(
-    spec: IDeploymentSpec,
+    resolved: IResolvedSpec,
     namespace: string | undefined,
     withToken: boolean
   ): IManifests {
-    return buildManifests(spec, {
-      profile: this.profile,
+    return manifestsOf(resolved, {
       hfToken: withToken && this._token !== '' ? this._token : undefined,
       namespace
     });
@@ -595,12 +611,13 @@ export class NewDeploymentModel implements IDisposable {
 
   private _renderPreview(): void {
     this._specYaml = serializeSpec(this._spec);
-    if (!this._advice.resolved) {
+    const resolved = this._advice.resolved;
+    if (!resolved) {
       this._manifestsYaml = '';
       return;
     }
     try {
-      const manifests = this._buildManifests(this._spec, undefined, false);
+      const manifests = this._buildManifests(resolved, undefined, false);
       const header = manifests.leaderWorkerSet.metadata.name
         ? this._spec.hfTokenSecret
           ? `# The pods read HF_TOKEN from the Secret "${this._spec.hfTokenSecret}" (key "token").\n` +
@@ -683,6 +700,12 @@ export function proxyCluster(
         )
       ).items
   };
+}
+
+/** A form's values advised on: the spec they describe and the advice on it. */
+interface IAdvisedValues {
+  spec: IDeploymentSpec;
+  advice: IAdvice;
 }
 
 function issueKey(issue: IIssue): string {
