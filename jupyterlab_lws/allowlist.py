@@ -9,19 +9,24 @@ Kubernetes RBAC stays the final authority; this table only narrows what a notebo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 __all__ = [
+    "ENDPOINT_HEADERS",
     "ENDPOINT_PATHS",
     "FORWARDED_QUERY_PARAMS",
+    "KUBE_CONTENT_TYPES",
     "QUERY_PARAM_VALUES",
     "RULES",
     "Decision",
     "Rule",
     "authorize",
     "authorize_endpoint",
+    "endpoint_headers",
     "endpoint_service_problem",
+    "kube_headers",
 ]
 
 
@@ -134,6 +139,22 @@ ENDPOINT_PATHS: dict[str, frozenset[str]] = {
 """OpenAI-compatible paths the smoke-test chat may reach on a Service (vLLM and SGLang serve
 all of them), with their methods, and the engine's Prometheus ``metrics`` page (read only) that
 the deployment detail shows."""
+
+KUBE_CONTENT_TYPES: frozenset[str] = frozenset(
+    {
+        "application/json",
+        "application/yaml",
+        "application/apply-patch+yaml",
+        "application/merge-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/json-patch+json",
+    }
+)
+"""Request bodies forwarded to the API server: objects, and the four patch types (server-side
+apply is ``application/apply-patch+yaml``)."""
+
+ENDPOINT_HEADERS: tuple[str, ...] = ("Content-Type", "Accept")
+"""The only request headers the chat proxy passes on to a model endpoint."""
 
 _RULES = {(rule.prefix, rule.resource): rule for rule in RULES}
 _PREFIXES = sorted({rule.prefix for rule in RULES}, key=len, reverse=True)
@@ -298,6 +319,35 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
         path=path,
         query=pairs,
     )
+
+
+def kube_headers(
+    decision: Decision, request_headers: Mapping[str, str], *, has_body: bool
+) -> tuple[dict[str, str], str | None]:
+    """The headers to forward with a request :func:`authorize` allowed, or why its body is not
+    forwarded (a Content-Type outside :data:`KUBE_CONTENT_TYPES`)."""
+    headers: dict[str, str] = {}
+    content_type = request_headers.get("Content-Type")
+    if has_body:
+        media_type = (content_type or "").split(";")[0].strip().lower()
+        if media_type not in KUBE_CONTENT_TYPES:
+            return {}, (
+                f"Content-Type '{content_type}' is not forwarded; use one of "
+                + ", ".join(sorted(KUBE_CONTENT_TYPES))
+            )
+        headers["Content-Type"] = content_type or ""
+    accept = request_headers.get("Accept")
+    if decision.resource == "secrets":
+        # JSON only, so the values can be taken out of the answer (secret_policy.py).
+        headers["Accept"] = "application/json"
+    elif accept:
+        headers["Accept"] = accept
+    return headers, None
+
+
+def endpoint_headers(request_headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers the chat proxy forwards to a model endpoint: :data:`ENDPOINT_HEADERS` only."""
+    return {name: value for name in ENDPOINT_HEADERS if (value := request_headers.get(name))}
 
 
 def authorize_endpoint(method: str, service: str, port: str, path: str, query: str) -> Decision:

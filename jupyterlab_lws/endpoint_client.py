@@ -15,7 +15,7 @@ import httpx
 
 from .allowlist import endpoint_service_problem
 from .config import LwsServing
-from .kube_client import USER_AGENT, KubeClient, UpstreamError, describe_transport_error
+from .kube_client import KubeClient, UpstreamError, describe_transport_error, new_http_client
 
 __all__ = ["EndpointClient", "ServiceLookup"]
 
@@ -81,16 +81,7 @@ class EndpointClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(
-                    self.settings.stream_timeout, connect=self.settings.connect_timeout
-                ),
-                limits=httpx.Limits(
-                    max_connections=self.settings.max_connections, max_keepalive_connections=20
-                ),
-                headers={"User-Agent": USER_AGENT},
-                trust_env=False,
-            )
+            self._client = new_http_client(self.settings, timeout=self.settings.stream_timeout)
         return self._client
 
     @asynccontextmanager

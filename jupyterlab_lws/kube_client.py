@@ -22,7 +22,13 @@ import httpx
 
 from .config import LwsServing, NotInClusterError
 
-__all__ = ["KubeClient", "TokenFile", "UpstreamError", "describe_transport_error"]
+__all__ = [
+    "KubeClient",
+    "TokenFile",
+    "UpstreamError",
+    "describe_transport_error",
+    "new_http_client",
+]
 
 USER_AGENT = "jupyterlab-lws"
 
@@ -92,6 +98,24 @@ def describe_transport_error(error: Exception) -> str:
     return text
 
 
+def new_http_client(
+    settings: LwsServing, *, timeout: float, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
+    """A connection pool for upstream requests, made the same way for the API server and the
+    model endpoints: ``timeout`` for reads, the configured connect timeout and pool size.
+
+    ``trust_env=False``: the upstreams are inside the cluster, so a notebook's ``HTTP(S)_PROXY``
+    or ``.netrc`` must not redirect them or add credentials.
+    """
+    return httpx.AsyncClient(
+        verify=verify,
+        timeout=httpx.Timeout(timeout, connect=settings.connect_timeout),
+        limits=httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=20),
+        headers={"User-Agent": USER_AGENT},
+        trust_env=False,
+    )
+
+
 class KubeClient:
     """Requests to the API server with the service-account token; one instance per server."""
 
@@ -125,17 +149,8 @@ class KubeClient:
                     f"cannot load the API server's CA from {ca_path} ({error}); "
                     "set c.LwsServing.service_account_dir or c.LwsServing.ca_file"
                 ) from error
-            self._client = httpx.AsyncClient(
-                verify=context,
-                timeout=httpx.Timeout(
-                    self.settings.request_timeout, connect=self.settings.connect_timeout
-                ),
-                limits=httpx.Limits(
-                    max_connections=self.settings.max_connections,
-                    max_keepalive_connections=20,
-                ),
-                headers={"User-Agent": USER_AGENT},
-                trust_env=False,
+            self._client = new_http_client(
+                self.settings, timeout=self.settings.request_timeout, verify=context
             )
         return self._client
 

@@ -22,7 +22,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from .allowlist import Decision, authorize, authorize_endpoint
+from .allowlist import Decision, authorize, authorize_endpoint, endpoint_headers, kube_headers
 from .config import LwsServing, NotInClusterError
 from .context import ApiError, load_context
 from .endpoint_client import EndpointClient, ServiceLookup
@@ -41,19 +41,6 @@ ROUTE_PREFIX = "lws/api"
 
 SSE_KEEP_ALIVE_SECONDS = 0.5
 """Quiet time after which the chat relay writes an SSE comment (see ``_copy_body``)."""
-
-# Request bodies the API server accepts: objects, and the four patch types (server-side apply
-# is `application/apply-patch+yaml`).
-_KUBE_CONTENT_TYPES = frozenset(
-    {
-        "application/json",
-        "application/yaml",
-        "application/apply-patch+yaml",
-        "application/merge-patch+json",
-        "application/strategic-merge-patch+json",
-        "application/json-patch+json",
-    }
-)
 
 _Method = TypeVar("_Method", bound=Callable[..., Awaitable[None]])
 
@@ -290,27 +277,6 @@ class KubernetesRouteHandler(LwsRouteHandler):
             return self.body
         return self.body if self.request.method == "DELETE" and self.body else None
 
-    def _forward_headers(self, decision: Decision, body: bytes | None) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        content_type = self.request.headers.get("Content-Type")
-        if body is not None:
-            media_type = (content_type or "").split(";")[0].strip().lower()
-            if media_type not in _KUBE_CONTENT_TYPES:
-                raise LwsError(
-                    415,
-                    f"Content-Type '{content_type}' is not forwarded; use one of "
-                    + ", ".join(sorted(_KUBE_CONTENT_TYPES)),
-                    "UnsupportedMediaType",
-                )
-            headers["Content-Type"] = content_type or ""
-        accept = self.request.headers.get("Accept")
-        if decision.resource == "secrets":
-            # JSON only, so the values can be taken out of the answer.
-            headers["Accept"] = "application/json"
-        elif accept:
-            headers["Accept"] = accept
-        return headers
-
     async def _proxy(self) -> None:
         method = self.request.method or "GET"
         path = self.route_rest("k8s")
@@ -318,7 +284,11 @@ class KubernetesRouteHandler(LwsRouteHandler):
         if not decision.allowed:
             self.refuse(decision, f"{method} {path}")
         body = self._request_body()
-        headers = self._forward_headers(decision, body)
+        headers, unsupported = kube_headers(
+            decision, self.request.headers, has_body=body is not None
+        )
+        if unsupported:
+            raise LwsError(415, unsupported, "UnsupportedMediaType")
         if decision.resource == "secrets":
             problem = secret_write_problem(
                 decision, self.request.headers.get("Content-Type"), body, self.kube.namespace
@@ -388,11 +358,7 @@ class EndpointRouteHandler(LwsRouteHandler):
         port, _, path = rest.partition("/")
         decision = await self.endpoint_target(method, service, port, path)
         url = self.endpoints.url(service, self.kube.namespace, int(port), decision.path)
-        headers = {
-            name: value
-            for name in ("Content-Type", "Accept")
-            if (value := self.request.headers.get(name))
-        }
+        headers = endpoint_headers(self.request.headers)
         body = self.body if method == "POST" else None
         await self.relay(
             lambda: self.endpoints.stream(

@@ -88,8 +88,16 @@ def account(cluster: Cluster, account_name: str) -> dict[str, str]:
 
 @pytest.fixture
 def lws_settings(cluster: Cluster, account: dict[str, str]) -> dict[str, Any]:
-    """``c.LwsServing`` pointing at the local cluster, as a pod's service account would."""
-    return {"service_account_dir": account["dir"], "api_server": cluster.server}
+    """``c.LwsServing`` pointing at the local cluster, as a pod's service account would.
+
+    Model endpoints are mapped to 127.0.0.1: the engines the tests chat with run on this
+    machine, behind a real Service whose port is the engine's (see :func:`make_service`).
+    """
+    return {
+        "service_account_dir": account["dir"],
+        "api_server": cluster.server,
+        "endpoint_url_template": "http://127.0.0.1:{port}",
+    }
 
 
 @pytest.fixture
@@ -226,3 +234,26 @@ def cleanup(cluster, namespace):
     yield lambda kind, name: created.append((kind, name))
     for kind, name in created:
         cluster.kubectl("delete", kind, name, "-n", namespace, "--ignore-not-found", "--wait=false")
+
+
+@pytest.fixture
+def make_service(cluster, namespace, cleanup):
+    """``make_service(port, **spec)`` -> the name of a new Service (admin-made) in the namespace."""
+
+    def make(port: int, **spec) -> str:
+        name = unique("leader")
+        cleanup("service", name)
+        body = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name},
+            "spec": {
+                "selector": {"app": name},
+                "ports": [{"name": "http", "port": port, "targetPort": port}],
+                **spec,
+            },
+        }
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(body))
+        return name
+
+    return make

@@ -2,7 +2,14 @@
 
 import pytest
 
-from jupyterlab_lws.allowlist import RULES, authorize, authorize_endpoint, endpoint_service_problem
+from jupyterlab_lws.allowlist import (
+    RULES,
+    authorize,
+    authorize_endpoint,
+    endpoint_headers,
+    endpoint_service_problem,
+    kube_headers,
+)
 
 NS = "project-user-alice"
 CORE = f"api/v1/namespaces/{NS}"
@@ -317,3 +324,68 @@ def test_endpoint_service_must_be_in_cluster_and_expose_the_port(service, port, 
 )
 def test_endpoint_service_with_a_cluster_address_is_reached(service):
     assert endpoint_service_problem(service, "llama-leader", 8000) is None
+
+
+def _allowed(method: str, path: str, query: str = ""):
+    decision = authorize(method, path, query, NS)
+    assert decision.allowed, decision.reason
+    return decision
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/apply-patch+yaml",
+        "application/json-patch+json",
+        "application/merge-patch+json; charset=utf-8",
+        "Application/JSON",
+    ],
+)
+def test_kube_headers_forward_the_api_servers_body_types(content_type):
+    decision = _allowed("PATCH", f"{LWS}/llama")
+    headers, problem = kube_headers(
+        decision, {"Content-Type": content_type, "Accept": "application/yaml"}, has_body=True
+    )
+    assert problem is None
+    assert headers == {"Content-Type": content_type, "Accept": "application/yaml"}
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_kube_headers_refuse_a_body_of_another_type(content_type):
+    decision = _allowed("POST", f"{CORE}/services")
+    request = {"Content-Type": content_type} if content_type else {}
+    headers, problem = kube_headers(decision, request, has_body=True)
+    assert headers == {}
+    assert problem is not None
+    assert f"Content-Type '{content_type}' is not forwarded" in problem
+    assert "application/apply-patch+yaml" in problem
+
+
+def test_kube_headers_without_a_body_forward_no_content_type():
+    decision = _allowed("GET", f"{CORE}/pods")
+    headers, problem = kube_headers(decision, {"Content-Type": "text/plain"}, has_body=False)
+    assert (headers, problem) == ({}, None)
+
+
+def test_kube_headers_ask_secrets_for_json_whatever_the_browser_accepts():
+    decision = _allowed("PATCH", f"{CORE}/secrets/hf-token", "fieldManager=jupyterlab-lws")
+    headers, problem = kube_headers(
+        decision,
+        {"Content-Type": "application/apply-patch+yaml", "Accept": "application/yaml"},
+        has_body=True,
+    )
+    assert problem is None
+    assert headers["Accept"] == "application/json"
+
+
+def test_endpoint_headers_pass_only_content_type_and_accept():
+    request = {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream",
+        "Authorization": "token abc",
+        "Cookie": "_xsrf=1",
+    }
+    assert endpoint_headers(request) == {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream",
+    }

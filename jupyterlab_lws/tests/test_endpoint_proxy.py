@@ -18,7 +18,7 @@ import tornado.httpserver
 import tornado.testing
 import tornado.web
 
-from .conftest import announce_body, next_data, unique
+from .conftest import announce_body, next_data
 
 
 class FakeEngine:
@@ -112,39 +112,6 @@ async def engine():
     yield fake
     server.stop()
     await server.close_all_connections()
-
-
-@pytest.fixture
-def lws_settings(cluster, account):
-    """The local cluster's editor account, and endpoints mapped to 127.0.0.1."""
-    return {
-        "service_account_dir": account["dir"],
-        "api_server": cluster.server,
-        "endpoint_url_template": "http://127.0.0.1:{port}",
-    }
-
-
-@pytest.fixture
-def make_service(cluster, namespace, cleanup):
-    """``make_service(port, **spec)`` -> the name of a new Service (admin-made) in the namespace."""
-
-    def make(port: int, **spec) -> str:
-        name = unique("leader")
-        cleanup("service", name)
-        body = {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": name},
-            "spec": {
-                "selector": {"app": name},
-                "ports": [{"name": "http", "port": port, "targetPort": port}],
-                **spec,
-            },
-        }
-        cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(body))
-        return name
-
-    return make
 
 
 @pytest.fixture

@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 import tornado.testing
 
-# The same Service fixtures as the stand-in engine's tests (a real Service per test).
 from .conftest import next_data
-from .test_endpoint_proxy import lws_settings, make_service  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE_SCRIPT = ROOT / "scripts" / "engine" / "engine.sh"
@@ -57,7 +55,7 @@ def real_engine():
 
 
 @pytest.fixture
-def leader(real_engine, make_service) -> str:  # noqa: F811
+def leader(real_engine, make_service) -> str:
     """A ClusterIP Service of the namespace exposing the engine's port."""
     return make_service(real_engine.port)
 
@@ -167,7 +165,7 @@ async def test_a_malformed_request_gets_the_engines_own_answer(jp_fetch, real_en
     assert "Input should be a valid list" in json.loads(response.body)["error"]["message"]
 
 
-async def test_an_engine_that_is_down_is_a_502_that_says_so(jp_fetch, make_service):  # noqa: F811
+async def test_an_engine_that_is_down_is_a_502_that_says_so(jp_fetch, make_service):
     sock, port = tornado.testing.bind_unused_port()
     sock.close()
     down = make_service(port)
@@ -230,7 +228,7 @@ async def test_leaving_a_probe_cancels_its_requests_on_the_engine(client, real_e
     assert "1900 runs" not in real_engine.log_since(offset)
 
 
-async def test_a_probe_of_an_engine_that_is_down_reports_each_error(client, make_service):  # noqa: F811
+async def test_a_probe_of_an_engine_that_is_down_reports_each_error(client, make_service):
     sock, port = tornado.testing.bind_unused_port()
     sock.close()
     down = make_service(port)
