@@ -27,6 +27,16 @@ export const EVIDENCE_TAIL_LINES = 500;
 const MAX_FAILED_PODS = 3;
 
 /**
+ * A pod read again (same name: a recreated group's pods keep their names) waits this long
+ * after its last read, doubling per read up to {@link REREAD_MAX_MS}.
+ */
+export const REREAD_FIRST_MS = 5_000;
+export const REREAD_MAX_MS = 120_000;
+
+/** A pod not read for this long starts again without waiting. */
+const REREAD_RESET_MS = 10 * 60_000;
+
+/**
  * The logs to read in the background, from the deployments' states.
  *
  * #### Notes
@@ -56,7 +66,7 @@ export function logTargets(
   for (const overview of loading.slice(0, Math.max(0, maxFollow))) {
     const leader = overview.status.groups
       .map(group => group.leader)
-      .find(pod => pod !== null && pod.node !== null && !pod.ready);
+      .find(pod => pod !== null && hasLog(pod) && !pod.ready);
     const pod = leader && podNamed(overview.pods, leader.name);
     if (leader && pod) {
       targets.push({
@@ -103,11 +113,17 @@ export function logTargets(
  * #### Notes
  * Followed targets take `background` slots of the `budget`: a log view takes their slot
  * (they pause, keeping what they read) and they follow again when a slot is free.
+ *
+ * Under `RecreateGroupOnPodRestart` a crash-looping group comes back every few seconds with
+ * new pods of the same names. So a pod is read again only after a back-off per name
+ * ({@link REREAD_FIRST_MS}, doubling), and what a gone pod's log said is kept for the
+ * deployments the caller names in `keep`, so diagnosis does not vanish with each recreation.
  */
 export class DeploymentLogs implements IDisposable {
   constructor(
     private readonly _source: ILogSource,
-    private readonly _budget?: ConnectionBudget
+    private readonly _budget?: ConnectionBudget,
+    private readonly _now: () => number = Date.now
   ) {}
 
   /** Emitted when a log read here gets new lines or ends. */
@@ -119,22 +135,47 @@ export class DeploymentLogs implements IDisposable {
     return this._disposed;
   }
 
-  /** Starts the reads of new targets and cancels those no longer wanted. */
-  update(targets: readonly ILogTarget[]): void {
+  /**
+   * Starts the reads of new targets (each pod after its back-off) and cancels those no longer
+   * wanted; the last lines of those are kept while their deployment is in `keep`.
+   */
+  update(
+    targets: readonly ILogTarget[],
+    keep: ReadonlySet<string> = new Set()
+  ): void {
     if (this._disposed) {
       return;
     }
+    this._targets = targets;
+    this._keep = keep;
     const wanted = new Map(targets.map(target => [identity(target), target]));
     for (const [id, entry] of this._streams) {
       if (!wanted.has(id)) {
+        this._remember(entry.target, entry.stream);
         entry.stream.dispose();
         this._streams.delete(id);
       }
     }
+    for (const key of this._kept.keys()) {
+      if (!keep.has(key.split('\u0000')[0])) {
+        this._kept.delete(key);
+      }
+    }
+    const now = this._now();
+    let wait = Infinity;
     for (const [id, target] of wanted) {
       if (this._streams.has(id)) {
         continue;
       }
+      const due = this._dueAt(target, now);
+      if (due > now) {
+        wait = Math.min(wait, due - now);
+        continue;
+      }
+      this._reads.set(podKey(target), {
+        at: now,
+        count: this._recentReads(target, now) + 1
+      });
       const stream = new LogStream({
         source: this._source,
         pod: target.pod,
@@ -149,6 +190,13 @@ export class DeploymentLogs implements IDisposable {
       this._streams.set(id, { target, stream });
       stream.start();
     }
+    this._scheduleRetry(wait);
+  }
+
+  /** Targets waiting for their pod's back-off (for tests and the budget). */
+  get waiting(): ILogTarget[] {
+    const reading = new Set(this._streams.keys());
+    return this._targets.filter(target => !reading.has(identity(target)));
   }
 
   /** The model-loading progress read from the deployment's leader log, if any. */
@@ -163,22 +211,30 @@ export class DeploymentLogs implements IDisposable {
 
   /** The log lines read for the deployment, as one text, each pod's after the previous. */
   text(deployment: string): string {
-    return [...this._streams.values()]
-      .filter(({ target }) => target.deployment === deployment)
-      .map(({ stream }) => stream.tail.text())
-      .filter(text => text !== '')
+    return this.podTexts(deployment)
+      .map(pod => pod.logs)
       .join('\n');
   }
 
-  /** The log lines read for the deployment, pod by pod (for diagnosis across the group). */
+  /**
+   * The log lines read for the deployment, pod by pod (for diagnosis across the group): the
+   * current read of each pod, else what its previous incarnation said.
+   */
   podTexts(deployment: string): { name: string; logs: string }[] {
-    return [...this._streams.values()]
-      .filter(({ target }) => target.deployment === deployment)
-      .map(({ target, stream }) => ({
-        name: target.pod,
-        logs: stream.tail.text()
-      }))
-      .filter(pod => pod.logs !== '');
+    const texts = new Map<string, string>();
+    for (const { target, stream } of this._streams.values()) {
+      const logs = stream.tail.text();
+      if (target.deployment === deployment && logs !== '') {
+        texts.set(target.pod, logs);
+      }
+    }
+    for (const [key, logs] of this._kept) {
+      const [owner, pod] = key.split('\u0000');
+      if (owner === deployment && !texts.has(pod)) {
+        texts.set(pod, logs);
+      }
+    }
+    return [...texts].map(([name, logs]) => ({ name, logs }));
   }
 
   /** The targets being read now (for tests and the connection budget). */
@@ -191,17 +247,66 @@ export class DeploymentLogs implements IDisposable {
       return;
     }
     this._disposed = true;
+    if (this._retry !== null) {
+      clearTimeout(this._retry);
+    }
     for (const { stream } of this._streams.values()) {
       stream.dispose();
     }
     this._streams.clear();
+    this._kept.clear();
     Signal.clearData(this);
+  }
+
+  // What a pod said before it went (a recreated group's next pods log nothing for a while).
+  private _remember(target: ILogTarget, stream: LogStream): void {
+    const logs = stream.tail.text();
+    if (logs !== '' && this._keep.has(target.deployment)) {
+      this._kept.set(`${target.deployment}\u0000${target.pod}`, logs);
+    }
+  }
+
+  private _recentReads(target: ILogTarget, now: number): number {
+    const last = this._reads.get(podKey(target));
+    return last && now - last.at < REREAD_RESET_MS ? last.count : 0;
+  }
+
+  // When the pod may be read again: at once the first time, then after a doubling wait.
+  private _dueAt(target: ILogTarget, now: number): number {
+    const count = this._recentReads(target, now);
+    if (count === 0) {
+      return now;
+    }
+    const last = this._reads.get(podKey(target))!;
+    return (
+      last.at + Math.min(REREAD_MAX_MS, REREAD_FIRST_MS * 2 ** (count - 1))
+    );
+  }
+
+  private _scheduleRetry(wait: number): void {
+    if (this._retry !== null) {
+      clearTimeout(this._retry);
+      this._retry = null;
+    }
+    if (Number.isFinite(wait)) {
+      this._retry = setTimeout(() => {
+        this._retry = null;
+        this.update(this._targets, this._keep);
+      }, wait);
+    }
   }
 
   private _streams = new Map<
     string,
     { target: ILogTarget; stream: LogStream }
   >();
+  /** Last lines of pods no longer read, by deployment and pod name. */
+  private _kept = new Map<string, string>();
+  /** The last read of each pod (by name and mode) and how many came before it recently. */
+  private _reads = new Map<string, { at: number; count: number }>();
+  private _targets: readonly ILogTarget[] = [];
+  private _keep: ReadonlySet<string> = new Set();
+  private _retry: ReturnType<typeof setTimeout> | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }
@@ -216,6 +321,15 @@ function identity(target: ILogTarget): string {
   ].join('\u0000');
 }
 
+// Pods of a recreated group keep their names: the back-off is per name, not per uid.
+function podKey(target: ILogTarget): string {
+  return [
+    target.deployment,
+    target.pod,
+    target.follow ? 'follow' : 'once'
+  ].join('\u0000');
+}
+
 function podNamed(pods: readonly V1Pod[], name: string): V1Pod | undefined {
   return pods.find(pod => pod.metadata?.name === name);
 }
@@ -224,12 +338,17 @@ function mainContainer(pod: V1Pod): string | undefined {
   return pod.spec?.containers?.[0]?.name;
 }
 
-// A container that ran and stopped has a log worth reading; one that never started
-// (image pull, unschedulable) has none.
+// A container that started has a log; before that (unschedulable, image pull, being
+// created) the API server answers 204 or 400, and asking again only adds requests.
+function hasLog(pod: PodSummary): boolean {
+  return pod.node !== null && (pod.phase !== 'Pending' || pod.restarts > 0);
+}
+
+// A container that ran and stopped has a log worth reading.
 function ranAndFailed(pod: PodSummary): boolean {
   return (
     !pod.ready &&
-    pod.node !== null &&
+    hasLog(pod) &&
     (pod.restarts > 0 ||
       pod.terminatedReason !== undefined ||
       pod.phase === 'Failed')

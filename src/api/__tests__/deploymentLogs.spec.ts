@@ -10,7 +10,7 @@ import {
   managedDeployment,
   NOW
 } from '../../model/__tests__/deploymentObjects';
-import { DeploymentLogs, logTargets } from '../deploymentLogs';
+import { DeploymentLogs, logTargets, REREAD_FIRST_MS } from '../deploymentLogs';
 import type { ILogOptions } from '../kube';
 import type { ILogSource } from '../logStream';
 import { waitFor as waitForCondition } from '../../__tests__/waitFor';
@@ -89,7 +89,116 @@ describe('logTargets', () => {
     ]);
     expect(logTargets([ready, unscheduled], null)).toEqual([]);
   });
+
+  it('does not follow a leader whose container is still being created', () => {
+    const creating = overview('new', [
+      lwsPod('new', 0, 0, { ready: false, waiting: 'ContainerCreating' }),
+      lwsPod('new', 0, 1, { ready: true })
+    ]);
+    creating.pods[0].status!.phase = 'Pending';
+    creating.status.groups[0].leader!.phase = 'Pending';
+    expect(logTargets([creating], null)).toEqual([]);
+  });
 });
+
+/** A crashed leader of `llama` in its `incarnation` (a recreated group: same name, new uid). */
+function crashed(incarnation: number): IDeploymentOverview {
+  return overview('llama', [
+    lwsPod('llama', 0, 0, {
+      uid: `llama-0-uid-${incarnation}`,
+      ready: false,
+      restarts: 1,
+      terminated: 'Error'
+    }),
+    lwsPod('llama', 0, 1, { ready: true })
+  ]);
+}
+
+describe('DeploymentLogs under a crash loop', () => {
+  let clock = 0;
+  const now = () => clock;
+  beforeEach(() => {
+    clock = 1_000_000;
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('reads a recreated pod again only after a back-off that doubles, by pod name', () => {
+    const source = new CountingLogs();
+    const logs = new DeploymentLogs(source, undefined, now);
+    logs.update(logTargets([crashed(1)], null));
+    expect(source.reads).toEqual(['llama-0']);
+
+    clock += 1000;
+    logs.update(logTargets([crashed(2)], null));
+    expect(source.reads).toHaveLength(1);
+    expect(logs.waiting.map(target => target.pod)).toEqual(['llama-0']);
+
+    clock += REREAD_FIRST_MS;
+    jest.advanceTimersByTime(REREAD_FIRST_MS);
+    expect(source.reads).toHaveLength(2);
+    expect(logs.waiting).toEqual([]);
+
+    // The next incarnation waits twice as long.
+    logs.update(logTargets([crashed(3)], null));
+    clock += REREAD_FIRST_MS;
+    jest.advanceTimersByTime(REREAD_FIRST_MS);
+    expect(source.reads).toHaveLength(2);
+    clock += REREAD_FIRST_MS;
+    jest.advanceTimersByTime(REREAD_FIRST_MS);
+    expect(source.reads).toHaveLength(3);
+    logs.dispose();
+  });
+
+  it('bounds the reads of a group recreated every 5 s for 4 minutes', () => {
+    const source = new CountingLogs();
+    const logs = new DeploymentLogs(source, undefined, now);
+    for (let incarnation = 0; incarnation < 48; incarnation++) {
+      logs.update(logTargets([crashed(incarnation)], null));
+      clock += 5000;
+      jest.advanceTimersByTime(5000);
+    }
+    // 0, 5, 15, 35, 75, 155 s: six reads instead of 48.
+    expect(source.reads.length).toBeLessThanOrEqual(7);
+    expect(source.reads.length).toBeGreaterThanOrEqual(5);
+    logs.dispose();
+  });
+});
+
+describe('DeploymentLogs evidence', () => {
+  it('keeps what a gone pod said while its deployment is kept, and drops it after', async () => {
+    const source = new ScriptedLogs({
+      'llama-0': ['torch.distributed.DistNetworkError: failed to connect']
+    });
+    const logs = new DeploymentLogs(source);
+    const keep = new Set(['llama']);
+    logs.update(logTargets([crashed(1)], null), keep);
+    await waitFor(() => logs.text('llama') !== '');
+
+    // The group is recreated: no pod of it has a log yet.
+    logs.update([], keep);
+    expect(logs.podTexts('llama')).toEqual([
+      {
+        name: 'llama-0',
+        logs: 'torch.distributed.DistNetworkError: failed to connect'
+      }
+    ]);
+
+    // Ready again (or deleted): the old evidence goes.
+    logs.update([], new Set());
+    expect(logs.podTexts('llama')).toEqual([]);
+    logs.dispose();
+  });
+});
+
+/** Counts reads; every log is empty and ends at once. */
+class CountingLogs implements ILogSource {
+  reads: string[] = [];
+  // eslint-disable-next-line require-yield
+  async *logLines(pod: string): AsyncGenerator<string> {
+    this.reads.push(pod);
+  }
+}
 
 /** A log source that answers every pod with scripted lines and then stays open. */
 class ScriptedLogs implements ILogSource {

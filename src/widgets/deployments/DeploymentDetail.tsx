@@ -14,6 +14,7 @@ import type { IEndpointAnswer } from '../../api/endpointCheck';
 import { ncclDebugLevel } from '../../model/deploymentActions';
 import type { Diagnosis } from '../../model/diagnose';
 import type { IEndpoint } from '../../model/endpoint';
+import type { IGroupRecreations } from '../../model/groupRecreations';
 import type { LeaderWorkerSet } from '../../model/lws';
 import type { IDeploymentOverview } from '../../model/overview';
 import { age, eventTime } from '../../model/overview';
@@ -47,6 +48,8 @@ export interface IDeploymentDetailProps extends IDetailCallbacks {
   now: Date;
   progress: LoadingProgress | null;
   diagnoses: Diagnosis[];
+  /** Recreations of each group by the LWS controller (RecreateGroupOnPodRestart). */
+  recreations?: IGroupRecreations[];
   endpoint: IEndpoint | null;
   answer: IEndpointAnswer | null;
   checking: boolean;
@@ -214,7 +217,9 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
         <dt>{trans.__('NCCL debug')}</dt>
         <dd data-testid="lws-nccl-debug">{nccl ?? trans.__('off')}</dd>
         <dt>{trans.__('Restarts')}</dt>
-        <dd>{status.restarts}</dd>
+        <dd data-testid="lws-restarts">
+          {restartsText(status.restarts, props.recreations ?? [], trans)}
+        </dd>
       </dl>
 
       <GroupList {...props} />
@@ -337,6 +342,13 @@ function GroupList(props: IDeploymentDetailProps): JSX.Element {
             >
               {group.ready ? trans.__('ready') : trans.__('not ready')}
             </span>
+            <Recreated
+              entry={props.recreations?.find(
+                entry => entry.group === group.index
+              )}
+              now={props.now}
+              trans={trans}
+            />
             <Button
               minimal
               small
@@ -369,6 +381,53 @@ function GroupList(props: IDeploymentDetailProps): JSX.Element {
         </div>
       ))}
     </section>
+  );
+}
+
+// Pods' restart counts start again in each recreated group: the recreations are the history.
+function restartsText(
+  restarts: number,
+  recreations: IGroupRecreations[],
+  trans: TranslationBundle
+): string {
+  const recreated = recreations.reduce((sum, entry) => sum + entry.count, 0);
+  return recreated === 0
+    ? String(restarts)
+    : `${restarts} · ${trans._n('group recreated %1 time', 'groups recreated %1 times', recreated)}`;
+}
+
+function Recreated(props: {
+  entry: IGroupRecreations | undefined;
+  now: Date;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { entry, trans } = props;
+  if (!entry) {
+    return null;
+  }
+  const when = entry.last ? age(entry.last, props.now) : null;
+  return (
+    <span
+      className="jp-lws-Group-recreated jp-lws-mod-warning"
+      data-testid="lws-group-recreated"
+      title={
+        entry.failedPod
+          ? trans.__(
+              'The LWS controller recreated this group after pod %1 failed or restarted (RecreateGroupOnPodRestart)',
+              entry.failedPod
+            )
+          : undefined
+      }
+    >
+      {when
+        ? trans._n(
+            'recreated %1 time, last %2 ago',
+            'recreated %1 times, last %2 ago',
+            entry.count,
+            when
+          )
+        : trans._n('recreated %1 time', 'recreated %1 times', entry.count)}
+    </span>
   );
 }
 

@@ -11,8 +11,11 @@ import type { Diagnosis } from '../../model/diagnose';
 import { diagnose } from '../../model/diagnose';
 import type { IEndpoint } from '../../model/endpoint';
 import { findEndpoint, servedModelName } from '../../model/endpoint';
+import type { IGroupRecreations } from '../../model/groupRecreations';
+import { groupRecreations } from '../../model/groupRecreations';
 import type { LeaderWorkerSet } from '../../model/lws';
 import { LWS_LABELS } from '../../model/lws';
+import { objectFindings } from '../../model/objectChecks';
 import type { IDeploymentOverview } from '../../model/overview';
 import {
   deploymentOverview,
@@ -36,6 +39,15 @@ const VIEWER_EVIDENCE_LINES = 2000;
 
 /** Diagnosis of a followed log is brought up to date at most this often. */
 const VIEWER_DIAGNOSIS_MS = 1000;
+
+/**
+ * A diagnosis stays shown at least this long after its evidence went: a group recreated
+ * every few seconds would otherwise make it blink, and the layout jump with it.
+ */
+export const DIAGNOSIS_HOLD_MS = 30_000;
+
+/** How long "X was deleted." stays in the list. */
+export const DEPARTED_NOTICE_MS = 8_000;
 
 /**
  * The deployment list's view model: overviews of the namespace's LeaderWorkerSets derived
@@ -115,8 +127,9 @@ export class DeploymentsModel implements IDisposable {
   }
 
   /**
-   * Known failures in the deployment's events and logs: those of a deployment that does
-   * not serve, and log findings (e.g. NCCL on TCP sockets) of one that does.
+   * Known failures in the deployment's objects (a Service named like the LWS), events and
+   * logs: those of a deployment that does not serve, and log and object findings (e.g. NCCL
+   * on TCP sockets) of one that does.
    */
   diagnoses(name: string): Diagnosis[] {
     const cached = this._diagnoses.get(name);
@@ -135,7 +148,7 @@ export class DeploymentsModel implements IDisposable {
       .filter(text => text !== '')
       .join('\n');
     const serving = overview.status.state === 'Ready';
-    const found = diagnose({
+    const computed = diagnose({
       events: serving
         ? []
         : [...diagnosisEvents(overview), ...podStatusEvidence(overview)],
@@ -146,8 +159,23 @@ export class DeploymentsModel implements IDisposable {
         overview.status.state === 'Failed' ||
         overview.status.state === 'Degraded'
     });
+    // What the objects show is true whatever the pods do, so it comes first, even when serving.
+    const found = [
+      ...objectFindings(lws, this.namespace.services),
+      ...this._hold(name, computed, serving)
+    ];
     this._diagnoses.set(name, found);
     return found;
+  }
+
+  /**
+   * How often the LWS controller recreated each group (from its events): under
+   * `RecreateGroupOnPodRestart` the pods' own restart counts start again at 0 each time.
+   */
+  recreations(name: string): IGroupRecreations[] {
+    const lws = this.lws(name);
+    const overview = this.overview(name);
+    return lws && overview ? groupRecreations(lws, overview.events) : [];
   }
 
   /** The leader's API Service and port, when one exists. */
@@ -243,6 +271,12 @@ export class DeploymentsModel implements IDisposable {
     this._disposed = true;
     this.namespace.changed.disconnect(this._onNamespaceChanged, this);
     this._stopClock();
+    for (const timer of this._holdTimers.values()) {
+      clearTimeout(timer);
+    }
+    if (this._departedTimer !== null) {
+      clearTimeout(this._departedTimer);
+    }
     this._logs?.dispose();
     this._logs = null;
     Signal.clearData(this);
@@ -280,6 +314,11 @@ export class DeploymentsModel implements IDisposable {
     if (this._selected && this.namespace.loaded && !this.lws(this._selected)) {
       this._departed = this._selected;
       this._selected = null;
+      this._forgetDepartedLater();
+    }
+    if (this._departed && this.lws(this._departed)) {
+      // Made again under the same name: it is not deleted any more.
+      this._departed = null;
     }
     for (const overview of this._overviews) {
       const before = previous.get(overview.name);
@@ -304,6 +343,59 @@ export class DeploymentsModel implements IDisposable {
     this._changed.emit();
   }
 
+  // Keeps the last diagnosis of a deployment that is not serving for DIAGNOSIS_HOLD_MS after
+  // its evidence went (a recreated group's new pods say nothing yet).
+  private _hold(
+    name: string,
+    found: Diagnosis[],
+    serving: boolean
+  ): Diagnosis[] {
+    const now = Date.now();
+    if (serving) {
+      this._held.delete(name);
+      return found;
+    }
+    if (found.length > 0) {
+      this._held.set(name, { diagnoses: found, at: now });
+      return found;
+    }
+    const held = this._held.get(name);
+    if (held && now - held.at < DIAGNOSIS_HOLD_MS) {
+      this._scheduleHoldEnd(name, held.at + DIAGNOSIS_HOLD_MS - now);
+      return held.diagnoses;
+    }
+    this._held.delete(name);
+    return found;
+  }
+
+  private _scheduleHoldEnd(name: string, wait: number): void {
+    if (this._holdTimers.has(name)) {
+      return;
+    }
+    this._holdTimers.set(
+      name,
+      setTimeout(() => {
+        this._holdTimers.delete(name);
+        if (!this._disposed) {
+          this._invalidate(name);
+        }
+      }, wait)
+    );
+  }
+
+  private _forgetDepartedLater(): void {
+    if (this._departedTimer !== null) {
+      clearTimeout(this._departedTimer);
+    }
+    this._departedTimer = setTimeout(() => {
+      this._departedTimer = null;
+      if (!this._disposed && this._departed !== null) {
+        this._departed = null;
+        this._changed.emit();
+      }
+    }, DEPARTED_NOTICE_MS);
+  }
+
   // A deployment whose log a view follows needs no background read.
   private _updateLogTargets(): void {
     if (this._disposed) {
@@ -314,8 +406,15 @@ export class DeploymentsModel implements IDisposable {
         .filter(([, streams]) => streams.size > 0)
         .map(([name]) => name)
     );
+    // What a failing deployment's gone pods said is kept until it serves (or goes).
+    const unsettled = new Set(
+      this._overviews
+        .filter(overview => overview.status.state !== 'Ready')
+        .map(overview => overview.name)
+    );
     this._logs?.update(
-      logTargets(this._overviews, this._selected, BACKGROUND_FOLLOWS, viewed)
+      logTargets(this._overviews, this._selected, BACKGROUND_FOLLOWS, viewed),
+      unsettled
     );
   }
 
@@ -360,6 +459,9 @@ export class DeploymentsModel implements IDisposable {
   private _logs: DeploymentLogs | null = null;
   private _viewers = new Map<string, Set<LogStream>>();
   private _diagnoses = new Map<string, Diagnosis[]>();
+  private _held = new Map<string, { diagnoses: Diagnosis[]; at: number }>();
+  private _holdTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private _departedTimer: ReturnType<typeof setTimeout> | null = null;
   private _answers = new Map<
     string,
     { answer: IEndpointAnswer | null; checking: boolean }

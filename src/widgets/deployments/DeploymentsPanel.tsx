@@ -90,6 +90,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
           now={model.now}
           progress={model.progress(selected)}
           diagnoses={model.diagnoses(selected)}
+          recreations={model.recreations(selected)}
           endpoint={endpoint}
           answer={answer}
           checking={checking}

@@ -16,7 +16,7 @@ import {
   lwsPod,
   managedDeployment
 } from '../../../model/__tests__/deploymentObjects';
-import { DeploymentsModel } from '../DeploymentsModel';
+import { DEPARTED_NOTICE_MS, DeploymentsModel } from '../DeploymentsModel';
 import { waitFor as waitForCondition } from '../../../__tests__/waitFor';
 
 /** The parts of NamespaceModel the view model reads, driven by the test like watches would. */
@@ -173,6 +173,49 @@ describe('DeploymentsModel', () => {
     expect(model.diagnoses('llama')).toEqual([]);
   });
 
+  it('keeps the diagnosis of a crash-looping group while it is recreated, and counts the recreations', () => {
+    const { lws } = managedDeployment();
+    const oomKilled = [
+      lwsPod('llama', 0, 0, {
+        ready: false,
+        restarts: 1,
+        terminated: 'OOMKilled'
+      }),
+      lwsPod('llama', 0, 1, { ready: true })
+    ];
+    namespace.set({ leaderWorkerSets: [lws], pods: oomKilled });
+    const before = model.diagnoses('llama').map(found => found.id);
+    expect(before.length).toBeGreaterThan(0);
+
+    // The controller recreated the group: new pods that say nothing yet, and its event.
+    namespace.set({
+      pods: [
+        lwsPod('llama', 0, 0, { ready: false, uid: 'new-0', node: null }),
+        lwsPod('llama', 0, 1, { ready: false, uid: 'new-1', node: null })
+      ],
+      events: [
+        {
+          ...event(
+            'LeaderWorkerSet',
+            'llama',
+            'RecreateGroupOnPodRestart',
+            'Worker pod llama-0 failed, deleted leader pod llama-0 to recreate group 0',
+            { type: 'Normal' }
+          ),
+          count: 4
+        }
+      ]
+    });
+    expect(model.diagnoses('llama').map(found => found.id)).toEqual(before);
+    expect(model.recreations('llama')).toEqual([
+      expect.objectContaining({ group: 0, count: 4, failedPod: 'llama-0' })
+    ]);
+
+    // Serving: nothing held.
+    namespace.set({ pods: [lwsPod('llama', 0, 0), lwsPod('llama', 0, 1)] });
+    expect(model.diagnoses('llama')).toEqual([]);
+  });
+
   it('leaves the detail and remembers which deployment went when it is deleted', () => {
     const { lws } = managedDeployment();
     namespace.set({ leaderWorkerSets: [lws] });
@@ -183,6 +226,29 @@ describe('DeploymentsModel', () => {
     expect(model.departed).toBe('llama');
     model.selected = null;
     expect(model.departed).toBe('llama');
+  });
+
+  it('says a deployment was deleted for a while, and not once one of that name is back', () => {
+    jest.useFakeTimers();
+    try {
+      const { lws } = managedDeployment();
+      namespace.set({ leaderWorkerSets: [lws] });
+      model.selected = 'llama';
+      namespace.set({ leaderWorkerSets: [] });
+      expect(model.departed).toBe('llama');
+      jest.advanceTimersByTime(DEPARTED_NOTICE_MS);
+      expect(model.departed).toBeNull();
+
+      model.selected = null;
+      namespace.set({ leaderWorkerSets: [lws] });
+      model.selected = 'llama';
+      namespace.set({ leaderWorkerSets: [] });
+      expect(model.departed).toBe('llama');
+      namespace.set({ leaderWorkerSets: [lws] });
+      expect(model.departed).toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
