@@ -449,8 +449,8 @@ export const RULES: readonly Rule[] = [
         ? 'NCCL found no usable RDMA device and falls back to TCP sockets, although the deployment asks for RDMA.'
         : 'NCCL found no usable RDMA device and sends GPU traffic between nodes over TCP sockets, which is many times slower.',
     fix:
-      'Set all five RDMA settings on both the leader and the worker template: the RDMA resources (rdma/rdma_shared_device_a, rdma/rdma_shared_device_b), ' +
-      'the network annotation k8s.v1.cni.cncf.io/networks, the IPC_LOCK capability, NCCL_IB_ADDR_FAMILY=AF_INET6 and the /dev/shm volume ' +
+      'Turn on RDMA on both the leader and the worker template: the network annotation (k8s.v1.cni.cncf.io/networks), ' +
+      'the RDMA devices (rdma/rdma_shared_device_a, rdma/rdma_shared_device_b), IPC_LOCK and NCCL_IB_ADDR_FAMILY=AF_INET6 ' +
       `(${GUIDE}, "Enabling GPUDirect RDMA"). With NCCL_DEBUG=INFO a healthy start logs "NET/IB : Using [0]mlx5_0:1/RoCE" and "via NET/IB/…/GDRDMA".`
   },
   {

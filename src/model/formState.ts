@@ -13,6 +13,7 @@ import type { IIssue } from './issues';
 import { error } from './issues';
 import type { IClusterProfile } from './profiles';
 import { DEFAULT_STORAGE } from './profiles';
+import { tokenSecretName } from './resolve';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -41,7 +42,7 @@ export interface IFormValues {
   port: string;
   distPort: string;
   serviceName: string;
-  /** The RDMA switch: IPC_LOCK, NCCL_IB_ADDR_FAMILY, networks, devices, all or nothing. */
+  /** The RDMA switch: network annotation, RDMA devices, IPC_LOCK, NCCL_IB_ADDR_FAMILY, all or nothing. */
   rdma: boolean;
   /** Networks, one per line (or comma-separated); empty: the profile's. */
   rdmaNetworks: string;
@@ -612,13 +613,11 @@ export function withTokenSecret(
   if (!hasToken || nonEmpty(spec.hfTokenSecret) !== undefined) {
     return spec;
   }
-  return { ...spec, hfTokenSecret: defaultTokenSecretName(spec.name) };
+  return { ...spec, hfTokenSecret: tokenSecretName(spec.name) };
 }
 
-/** The Secret name for a token when the user names none. */
-export function defaultTokenSecretName(name: string): string {
-  return `${name}-hf-token`;
-}
+/** The Secret name for a token when the user names none (the form's views show it). */
+export { tokenSecretName as defaultTokenSecretName } from './resolve';
 
 /** Issue ids that only say a required field is still empty. */
 const EMPTY_FIELD_ISSUES = new Set(['empty-model', 'invalid-name']);

@@ -10,6 +10,7 @@ export * from './lws';
 export * from './manifests';
 export * from './modelFacts';
 export * from './profiles';
+export * from './rdma';
 export * from './resolve';
 export * from './sizing';
 export * from './spec';

@@ -28,7 +28,8 @@ import type { IEngine } from './engines';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_API_VERSION, LWS_LABELS } from './lws';
 import type { IClusterProfile } from './profiles';
-import { resolveSpec } from './resolve';
+import { rdmaPodParts } from './rdma';
+import { resolveSpec, tokenSecretName } from './resolve';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
 
 /** Value of `app.kubernetes.io/managed-by` on everything the extension creates. */
@@ -39,9 +40,6 @@ export const SPEC_ANNOTATION = 'jupyterlab-lws/spec';
 
 /** The key of the HF token in its Secret. */
 export const HF_TOKEN_SECRET_KEY = 'token';
-
-/** Multus annotation that attaches the RDMA networks (the guide's NOTES). */
-export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 
 /** Istio sidecar switch: PCAI injects sidecars into user namespaces unless told not to. */
 export const ISTIO_INJECT_ANNOTATION = 'sidecar.istio.io/inject';
@@ -128,7 +126,7 @@ export function manifestsOf(
   const engine = findEngine(resolved.engine) as IEngine;
   const token = options.hfToken ?? '';
   if (token !== '' && resolved.hfTokenSecret === undefined) {
-    resolved.hfTokenSecret = `${resolved.name}-hf-token`;
+    resolved.hfTokenSecret = tokenSecretName(resolved.name);
   }
   const manifests: IManifests = {
     leaderWorkerSet: leaderWorkerSet(resolved, engine),
@@ -198,10 +196,9 @@ function podTemplate(
   engine: IEngine,
   role: 'leader' | 'worker'
 ): V1PodTemplateSpec {
-  const annotations: Record<string, string> = {};
-  if (spec.rdma) {
-    annotations[NETWORKS_ANNOTATION] = spec.rdma.networks.join(', ');
-  }
+  const annotations: Record<string, string> = {
+    ...rdmaPodParts(spec.rdma)?.annotations
+  };
   // Sidecars break pod-to-pod NCCL traffic and keep Jobs alive; the guide turns them off.
   annotations[ISTIO_INJECT_ANNOTATION] = 'false';
   return {
@@ -225,14 +222,16 @@ function container(
         : engine.workerContainerName,
     image: spec.image
   };
-  if (spec.rdma) {
-    // RDMA pins memory pages for the NIC: without IPC_LOCK, NCCL falls back to sockets.
-    result.securityContext = { capabilities: { add: ['IPC_LOCK'] } };
+  const rdma = rdmaPodParts(spec.rdma);
+  if (rdma) {
+    result.securityContext = rdma.securityContext;
   }
-  result.env = environment(spec);
+  result.env = environment(spec, rdma?.env ?? []);
   result.command =
     role === 'leader' ? engine.leaderCommand(spec) : engine.workerCommand(spec);
-  result.resources = { limits: resourceLimits(spec) };
+  result.resources = {
+    limits: { 'nvidia.com/gpu': String(spec.gpusPerNode), ...rdma?.limits }
+  };
   if (role === 'leader') {
     result.ports = [{ containerPort: spec.port }];
     result.startupProbe = { tcpSocket: { port: spec.port }, ...STARTUP_PROBE };
@@ -245,7 +244,7 @@ function container(
   return result;
 }
 
-function environment(spec: IResolvedSpec): V1EnvVar[] {
+function environment(spec: IResolvedSpec, rdmaEnv: V1EnvVar[]): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if (spec.hfTokenSecret !== undefined) {
     env.push({
@@ -262,9 +261,7 @@ function environment(spec: IResolvedSpec): V1EnvVar[] {
   if (spec.ncclDebug !== undefined) {
     env.push({ name: 'NCCL_DEBUG', value: spec.ncclDebug });
   }
-  if (spec.rdma) {
-    env.push({ name: 'NCCL_IB_ADDR_FAMILY', value: spec.rdma.addrFamily });
-  }
+  env.push(...rdmaEnv);
   // The pod spec's env is a list map keyed by name: a user value replaces ours in place
   // rather than adding a duplicate.
   for (const [name, value] of Object.entries(spec.env)) {
@@ -276,16 +273,6 @@ function environment(spec: IResolvedSpec): V1EnvVar[] {
     }
   }
   return env;
-}
-
-function resourceLimits(spec: IResolvedSpec): Record<string, string> {
-  const limits: Record<string, string> = {
-    'nvidia.com/gpu': String(spec.gpusPerNode)
-  };
-  for (const [resource, count] of Object.entries(spec.rdma?.resources ?? {})) {
-    limits[resource] = String(count);
-  }
-  return limits;
 }
 
 function volumeMounts(spec: IResolvedSpec): V1VolumeMount[] {

@@ -5,6 +5,7 @@
 import { findEngine } from './engines';
 import type { IClusterProfile } from './profiles';
 import { DEFAULT_STORAGE, PCAI_GEN1 } from './profiles';
+import { NO_RDMA_SETTINGS } from './rdma';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -17,6 +18,14 @@ import { SPEC_FIELDS } from './spec';
 /** The Service name derived from the LWS name; never equal to it (the guide's NOTES). */
 export function defaultServiceName(name: string): string {
   return `${name}-leader`;
+}
+
+/**
+ * The name of a Secret holding the HF token (key `token`): `<name>-hf-token` for the token
+ * typed into the new-deployment form, `hf-token` for the one shared by downloads and specs.
+ */
+export function tokenSecretName(deploymentName?: string): string {
+  return deploymentName ? `${deploymentName}-hf-token` : 'hf-token';
 }
 
 /**
@@ -140,11 +149,7 @@ function resolveRdma(
   if (rdma === undefined || rdma === null || rdma === false) {
     return undefined;
   }
-  const fromProfile: IRdmaSettings = profile.rdma ?? {
-    networks: [],
-    resources: {},
-    addrFamily: 'AF_INET6'
-  };
+  const fromProfile: IRdmaSettings = profile.rdma ?? NO_RDMA_SETTINGS;
   if (rdma === true) {
     return {
       networks: [...fromProfile.networks],

@@ -262,19 +262,11 @@ export function planParallelism(request: IPlanRequest): IParallelismPlan {
   }
   if (nodes === 1 && fits) {
     warnings.push(
-      warning(
-        'fits-single-node',
-        `${describe} fits on one node: ${gpus} x ${gpu.type} with tensor parallel ${tensorParallel}. ` +
-          'Deploy it on 1 node; the guide says a model that fits one node must not span nodes, ' +
-          'because splitting it across nodes trades NVLink/PCIe for the network, slows it down and ' +
-          'can hang NCCL initialisation.',
-        'nodes',
-        {
-          nodes: 1,
-          gpusPerNode: gpus,
-          tensorParallel,
-          pipelineParallel
-        }
+      fitsSingleNodeIssue(
+        model,
+        gpu,
+        { gpusPerNode: gpus, tensorParallel, pipelineParallel },
+        'plan'
       )
     );
   }
@@ -301,6 +293,52 @@ export function planParallelism(request: IPlanRequest): IParallelismPlan {
     fits,
     warnings
   };
+}
+
+/** The id of the guide's "a model that fits one node stays on one node" rule. */
+export const FITS_SINGLE_NODE = 'fits-single-node';
+
+/**
+ * `fits-single-node` for a plan that keeps the model on one node, or for a spec that
+ * spans nodes although `single` (a one-node plan) would hold it.
+ */
+export function fitsSingleNodeIssue(
+  model: IModelFacts,
+  gpu: IGpuFacts,
+  single: Pick<
+    IParallelismPlan,
+    'gpusPerNode' | 'tensorParallel' | 'pipelineParallel'
+  >,
+  about: 'plan' | 'spec'
+): IIssue {
+  const { gpusPerNode, tensorParallel, pipelineParallel } = single;
+  const describe = `${model.id} (${formatGB(weightGB(model))} of weights)`;
+  const fix = { nodes: 1, gpusPerNode, tensorParallel, pipelineParallel };
+  if (about === 'plan') {
+    return warning(
+      FITS_SINGLE_NODE,
+      `${describe} fits on one node: ${gpusPerNode} x ${gpu.type} with tensor parallel ${tensorParallel}. ` +
+        'Deploy it on 1 node; the guide says a model that fits one node must not span nodes, ' +
+        'because splitting it across nodes trades NVLink/PCIe for the network, slows it down and ' +
+        'can hang NCCL initialisation.',
+      'nodes',
+      fix
+    );
+  }
+  return warning(
+    FITS_SINGLE_NODE,
+    `${describe} fits on a single node: ${gpusPerNode} x ` +
+      `${gpu.type} with tensor parallel ${tensorParallel}. The guide's rule is that a model that fits ` +
+      'one node must not span nodes: splitting it trades NVLink/PCIe for the network, is slower and can hang ' +
+      'NCCL initialisation. ' +
+      (/llama-3\.3-70b/i.test(model.id)
+        ? "(The guide's own 2-node 70B examples show the multi-node mechanics; the guide itself notes that " +
+          'Llama 3.3 70B fits 4 x L40S.) '
+        : '') +
+      `Deploy on 1 node with ${gpusPerNode} GPUs, or add replicas for more throughput.`,
+    'nodes',
+    fix
+  );
 }
 
 /** `pp-exceeds-layers`: each pipeline stage needs at least one layer. */

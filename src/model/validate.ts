@@ -19,7 +19,13 @@ import { specModelFacts } from './modelFacts';
 import type { ISpecModelFacts } from './modelFacts';
 import type { IClusterProfile } from './profiles';
 import { PCAI_GEN1 } from './profiles';
-import { defaultServiceName, resolveSpec } from './resolve';
+import {
+  ADDR_FAMILIES,
+  ADDR_FAMILY_VARIABLE,
+  DEFAULT_ADDR_FAMILY,
+  RDMA_PARTS_TEXT
+} from './rdma';
+import { defaultServiceName, resolveSpec, tokenSecretName } from './resolve';
 import {
   estimateMemory,
   formatGB,
@@ -27,7 +33,7 @@ import {
   notPowerOfTwoIssue,
   pipelineIssues,
   planParallelism,
-  specFieldsFromPlan,
+  fitsSingleNodeIssue,
   tensorParallelFits
 } from './sizing';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
@@ -52,7 +58,7 @@ const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_TOKEN'];
 const GENERATED_VARIABLES: Record<string, string> = {
   HF_HOME: 'storage.mountPath',
   NCCL_DEBUG: 'ncclDebug',
-  NCCL_IB_ADDR_FAMILY: 'rdma.addrFamily'
+  [ADDR_FAMILY_VARIABLE]: 'rdma.addrFamily'
 };
 
 /** Kubernetes' rule for environment variable names (C identifiers plus '-' and '.'). */
@@ -482,7 +488,7 @@ function checkRdma(
           'rdma-off',
           'The deployment spans nodes without GPUDirect RDMA, so NCCL falls back to TCP sockets (NET/Socket ' +
             'in the NCCL_DEBUG log) and serving is much slower. The guide treats RDMA as mandatory for ' +
-            'multi-node serving: turn on rdma (IPC_LOCK, NCCL_IB_ADDR_FAMILY, the network annotation, the RDMA devices).',
+            `multi-node serving: turn on rdma (${RDMA_PARTS_TEXT}).`,
           'rdma',
           profile.rdma ? { rdma: true } : undefined
         )
@@ -544,14 +550,14 @@ function checkRdma(
       );
     }
   }
-  if (rdma.addrFamily !== 'AF_INET6' && rdma.addrFamily !== 'AF_INET') {
+  if (!(ADDR_FAMILIES as readonly string[]).includes(rdma.addrFamily)) {
     issues.push(
       error(
         'invalid-addr-family',
-        `NCCL_IB_ADDR_FAMILY must be AF_INET or AF_INET6; got "${rdma.addrFamily}". PCAI assigns IPv6 ` +
+        `${ADDR_FAMILY_VARIABLE} must be AF_INET or AF_INET6; got "${rdma.addrFamily}". PCAI assigns IPv6 ` +
           'addresses to the RDMA networks, so AF_INET6.',
         'rdma.addrFamily',
-        { rdma: { ...rdma, addrFamily: 'AF_INET6' } }
+        { rdma: { ...rdma, addrFamily: DEFAULT_ADDR_FAMILY } }
       )
     );
   }
@@ -650,7 +656,7 @@ function checkEnv(
           `env.${name} would write the Hugging Face token into the manifest, where anyone who can read the ` +
             'LeaderWorkerSet sees it. Put the token in a Secret (key "token") and name it in hfTokenSecret.',
           `env.${name}`,
-          { hfTokenSecret: 'hf-token' }
+          { hfTokenSecret: tokenSecretName() }
         )
       );
     } else if (name in GENERATED_VARIABLES) {
@@ -796,22 +802,7 @@ function checkSizing(
       kvCacheTokens: options.kvCacheTokens
     });
     if (plan.fits && plan.nodes === 1) {
-      issues.push(
-        warning(
-          'fits-single-node',
-          `${model.id} (${formatGB(memory.weightGB)} of weights) fits on a single node: ${plan.gpusPerNode} x ` +
-            `${gpu.type} with tensor parallel ${plan.tensorParallel}. The guide's rule is that a model that fits ` +
-            'one node must not span nodes: splitting it trades NVLink/PCIe for the network, is slower and can hang ' +
-            'NCCL initialisation. ' +
-            (/llama-3\.3-70b/i.test(model.id)
-              ? "(The guide's own 2-node 70B examples show the multi-node mechanics; the guide itself notes that " +
-                'Llama 3.3 70B fits 4 x L40S.) '
-              : '') +
-            `Deploy on 1 node with ${plan.gpusPerNode} GPUs, or add replicas for more throughput.`,
-          'nodes',
-          specFieldsFromPlan(plan)
-        )
-      );
+      issues.push(fitsSingleNodeIssue(model, gpu, plan, 'spec'));
     }
   }
 }

@@ -48,6 +48,7 @@ import {
 import type { IDeploymentSettings } from '../../model/profileSettings';
 import { resolveSettings } from '../../model/profileSettings';
 import { APP_LABELS, hfTokenSecret, MANAGED_BY } from '../../model/manifests';
+import { tokenSecretName } from '../../model/resolve';
 import { redact } from '../../api/apply';
 
 /** Jobs and pods of downloads and cache actions (one watch each on the shared request). */
@@ -184,7 +185,10 @@ export class DownloadsModel implements IDisposable {
       };
     }
     if (token !== '') {
-      request = { ...request, tokenSecret: request.tokenSecret || 'hf-token' };
+      request = {
+        ...request,
+        tokenSecret: request.tokenSecret || tokenSecretName()
+      };
       try {
         await client.apply(hfTokenSecret(request.tokenSecret as string, token));
       } catch (error) {

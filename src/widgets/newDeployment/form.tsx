@@ -348,7 +348,7 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
               checked={values.rdma}
               onChange={checked => set({ rdma: checked })}
               label={trans.__(
-                'IPC_LOCK, NCCL_IB_ADDR_FAMILY, the network annotation, /dev/shm and the RDMA devices'
+                'The network annotation, the RDMA devices, IPC_LOCK and NCCL_IB_ADDR_FAMILY'
               )}
             />
           )}
