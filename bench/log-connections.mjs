@@ -16,27 +16,15 @@
  * usage: node bench/log-connections.mjs [--rounds 20]
  * Needs the local cluster (bash scripts/cluster/cluster.sh up) and the extension installed.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { chromium } = createRequire(join(root, 'ui-tests/package.json'))(
-  '@playwright/test'
-);
+import { launchChromium, readCluster, startLab } from './lab.mjs';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 20;
-const run =
-  process.env.LWS_CLUSTER_RUN ?? join(homedir(), '.cache/jupyterlab-lws/run');
-const cluster = JSON.parse(readFileSync(join(run, 'cluster.json'), 'utf-8'));
+const cluster = readCluster();
 const namespace = cluster.accounts.editor.namespace;
 const names = ['bench-conn-a', 'bench-conn-b', 'bench-conn-c'];
 const port = 18883;
@@ -111,36 +99,6 @@ function removeAll() {
   ]);
 }
 
-function startLab(rootDir) {
-  const args = [
-    'lab',
-    '--no-browser',
-    '--allow-root',
-    `--port=${port}`,
-    '--port-retries=0',
-    '--IdentityProvider.token=',
-    '--ServerApp.password=',
-    '--ServerApp.disable_check_xsrf=True',
-    '--LabApp.expose_app_in_browser=True',
-    `--ServerApp.root_dir=${rootDir}`,
-    `--LwsServing.service_account_dir=${cluster.accounts.editor.dir}`,
-    `--LwsServing.api_server=${cluster.server}`
-  ];
-  const child = spawn('jupyter', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr.on('data', chunk => {
-      log += chunk;
-      if (log.includes('Jupyter Server') && log.includes('is running at')) {
-        resolve(child);
-      }
-    });
-    child.on('exit', code =>
-      reject(new Error(`jupyter lab exited (${code}):\n${log}`))
-    );
-  });
-}
-
 /**
  * Bursts of 6 concurrent contents requests, each timed (a request that takes 10 s counts as
  * 10 s); also how many extension requests stayed open through all the bursts (the
@@ -199,11 +157,8 @@ const writer = setInterval(() => {
   written += 1;
   files.forEach(file => appendFileSync(file, criLine(`line ${written}`)));
 }, 200);
-const lab = await startLab(labRoot);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--disable-gpu', '--disable-background-networking']
-});
+const lab = await startLab(cluster, { port, rootDir: labRoot });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({
     viewport: { width: 1600, height: 900 }

@@ -11,22 +11,14 @@
  * usage: node bench/startup.mjs [--runs 7]
  * Needs the local cluster (bash scripts/cluster/cluster.sh up) and the extension installed.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { chromium } = createRequire(join(root, 'ui-tests/package.json'))(
-  '@playwright/test'
-);
+import { launchChromium, readCluster, startLab as startLabAt } from './lab.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
-const run =
-  process.env.LWS_CLUSTER_RUN ?? join(homedir(), '.cache/jupyterlab-lws/run');
-const cluster = JSON.parse(readFileSync(join(run, 'cluster.json'), 'utf-8'));
+const cluster = readCluster();
 
 function startLab(port, withExtension) {
   const configDir = mkdtempSync(join(tmpdir(), 'lws-bench-'));
@@ -36,36 +28,13 @@ function startLab(port, withExtension) {
     join(configDir, 'labconfig/page_config.json'),
     JSON.stringify({ disabledExtensions: disabled })
   );
-  const args = [
-    'lab',
-    '--no-browser',
-    '--allow-root',
-    `--port=${port}`,
-    '--port-retries=0',
-    '--IdentityProvider.token=',
-    '--ServerApp.password=',
-    '--ServerApp.disable_check_xsrf=True',
-    '--LabApp.expose_app_in_browser=True',
-    `--ServerApp.root_dir=${configDir}`,
-    `--ServerApp.jpserver_extensions={"jupyterlab_lws": ${withExtension ? 'True' : 'False'}}`,
-    `--LwsServing.service_account_dir=${cluster.accounts.editor.dir}`,
-    `--LwsServing.api_server=${cluster.server}`
-  ];
-  const child = spawn('jupyter', args, {
-    env: { ...process.env, JUPYTER_CONFIG_DIR: configDir },
-    stdio: ['ignore', 'ignore', 'pipe']
-  });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stderr.on('data', chunk => {
-      log += chunk;
-      if (log.includes('Jupyter Server') && log.includes('is running at')) {
-        resolve(child);
-      }
-    });
-    child.on('exit', code =>
-      reject(new Error(`jupyter lab exited (${code}):\n${log}`))
-    );
+  return startLabAt(cluster, {
+    port,
+    rootDir: configDir,
+    extraArgs: [
+      `--ServerApp.jpserver_extensions={"jupyterlab_lws": ${withExtension ? 'True' : 'False'}}`
+    ],
+    env: { JUPYTER_CONFIG_DIR: configDir }
   });
 }
 
@@ -108,14 +77,7 @@ const servers = [
   await startLab(baselinePort, false),
   await startLab(extensionPort, true)
 ];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update'
-  ]
-});
+const browser = await launchChromium(['--disable-component-update']);
 try {
   // One warm-up load each: the first load of a server compiles templates and fills caches.
   await loadOnce(browser, baselinePort);
