@@ -181,9 +181,16 @@ export function deploymentStatus(
   const groups = [...groupIndexes]
     .sort((a, b) => a - b)
     .map(index => buildGroup(index, summaries, lws ? size : undefined));
-  const readyGroups = groups.filter(group => group.ready).length;
+  const readyGroups = groups.filter(
+    group => group.ready && group.index < replicas
+  ).length;
   const base = {
-    readyReplicas: lws?.status?.readyReplicas ?? readyGroups,
+    // The pods are the truth the state is read from; the controller's count lags behind them
+    // (it said "1/1 ready" beside a crash loop). Without pods, only the status knows.
+    readyReplicas:
+      ownPods.length > 0
+        ? readyGroups
+        : (lws?.status?.readyReplicas ?? readyGroups),
     replicas,
     groups,
     gpus: gpuRequest(lws, summaries, replicas, size),

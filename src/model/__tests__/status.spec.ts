@@ -404,6 +404,24 @@ describe('deploymentStatus', () => {
     expect(status.restarts).toBe(3);
   });
 
+  it('counts ready groups from the pods, not the controller status that lags behind them', () => {
+    const status = deploymentStatus(
+      lws({ readyReplicas: 1 }),
+      [
+        running(0, 0, false),
+        pod(0, 1, { waiting: { reason: 'CrashLoopBackOff' }, restarts: 2 })
+      ],
+      [],
+      NOW
+    );
+    expect(status.state).toBe('Failed');
+    expect(status.readyReplicas).toBe(0);
+    // No pods (scaled to zero, or not created yet): the status is all there is.
+    expect(
+      deploymentStatus(lws({ readyReplicas: 1 }), [], [], NOW).readyReplicas
+    ).toBe(1);
+  });
+
   it('fails when a container cannot start and passes on the kubelet message', () => {
     const status = deploymentStatus(
       lws({ size: 1 }),
