@@ -139,18 +139,21 @@ export const RULES: readonly Rule[] = [
     id: 'insufficient-rdma',
     title: 'No free RDMA device for the pods',
     severity: 'error',
-    // The scheduler's noderesources fit plugin prints "Insufficient <resource name>". RDMA
-    // comes as rdma/* (k8s-rdma-shared-dev-plugin, NVIDIA Network Operator), as an SR-IOV
-    // device plugin resource whose name says rdma (e.g. intel.com/mlnx_sriov_rdma), or as
-    // GKE's networking.gke.io.networks/rdma-N.
+    // The scheduler's noderesources fit plugin prints "Insufficient <resource name>", NVIDIA
+    // KAI-Scheduler "node(s) didn't have enough resources: <resource name>". RDMA comes as
+    // rdma/* (k8s-rdma-shared-dev-plugin, NVIDIA Network Operator), as an SR-IOV device
+    // plugin resource whose name says rdma (e.g. intel.com/mlnx_sriov_rdma), or as GKE's
+    // networking.gke.io.networks/rdma-N; a resource name never ends with the message's ".".
+    // Koordinator's device-share plugin says "Insufficient rdma devices" (koordinator.sh/rdma).
     patterns: [
-      /[Ii]nsufficient (?<resource>rdma\/[\w.-]+)/,
-      /[Ii]nsufficient (?<resource>[\w.-]+\/[\w.-]*rdma[\w.-]*)/
+      /(?:[Ii]nsufficient|didn't have enough resources:) (?<resource>rdma\/[\w-]+(?:\.[\w-]+)*)/,
+      /(?:[Ii]nsufficient|didn't have enough resources:) (?<resource>[\w.-]+\/[\w.-]*rdma[\w-]*(?:\.[\w-]+)*)/,
+      /Insufficient rdma devices/
     ],
     cause: ({ groups }) =>
-      `No node can give the pod the RDMA device it asks for (${groups.resource}).`,
+      `No node can give the pod the RDMA device it asks for${groups.resource ? ` (${groups.resource})` : ''}.`,
     fix: ({ groups }) =>
-      `Check that "${groups.resource}" is a resource the cluster offers: PCAI names them rdma/rdma_shared_device_a and rdma/rdma_shared_device_b (${GUIDE}, "Enabling GPUDirect RDMA"). ` +
+      `Check that "${groups.resource ?? 'the RDMA resource'}" is a resource the cluster offers: PCAI names them rdma/rdma_shared_device_a and rdma/rdma_shared_device_b (${GUIDE}, "Enabling GPUDirect RDMA"). ` +
       'If the name is right, no node with free GPUs has a free RDMA device (the RDMA device plugin is missing there, or its devices are all in use): ask your administrator, or deploy without RDMA (slower).'
   },
   {
@@ -377,34 +380,53 @@ export const RULES: readonly Rule[] = [
       /connect\(\) timed out\. Original timeout was \d+ ?ms/,
       // torch 2.x TCPStore when the leader's store went away (the leader crashed or restarted).
       /Connection was likely closed\. Did the remote server shutdown or crash\?/,
+      // The leader's side: its TCPStore (TCPStore.cpp, waitForWorkers) gave up on the others.
+      /Timed out after \d+ seconds waiting for clients\. (?<joined>\d+)\/(?<expected>\d+) clients joined/,
       // NCCL's bootstrap socket (misc/socket.cc), old and new wording.
       /socketPollConnect: connect to \S+ returned (?:Connection refused|No route to host|Connection timed out)/,
       /Connect to \S+ failed : (?:Connection refused|No route to host|Connection timed out)/
     ],
     cause: ({ groups }) =>
-      `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
+      groups.joined
+        ? `The leader waited in vain for the other pods at its start-up port: only ${groups.joined} of ${groups.expected} processes joined.`
+        : `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
     fix:
-      'Check that the leader pod runs and its log shows no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port). ' +
+      'Check that the leader and the worker pods run and their logs show no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port). ' +
       `Turn the Istio sidecar off (annotation sidecar.istio.io/inject: "false", as in ${GUIDE}), and make sure no NetworkPolicy blocks traffic between the pods.`
   },
   {
     id: 'tp-exceeds-local-gpus',
-    title: 'vLLM was not told to span the pods',
+    title: 'vLLM expects more GPUs in one pod than the pod has',
     severity: 'error',
-    // vllm/config/parallel.py from v0.11.1: without a multi-node backend, TP x PP must fit
-    // the GPUs of one pod ("If this is intentional and you are using: - ray, set
-    // '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes' appropriately.").
+    // vLLM's own count of the GPUs one node must hold, in each release's words:
+    // - vllm/config/parallel.py, v0.11.1-v0.12: "Tensor parallel size (N) cannot be larger than
+    //   the number of available GPUs (M)"; from v0.13 (vLLM PR #30140): "World size (N) is larger
+    //   than the number of available GPUs (M) in this node. If this is intentional and you are
+    //   using: - ray, set '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes'
+    //   appropriately." Without a multi-node backend TP x PP must fit one pod.
+    // - vllm/platforms/cuda.py and executor/mp_distributed_executor.py, v0.5-v0.10: TP first,
+    //   then world size = TP x PP ("... max local gpu count").
+    // - vllm/v1/worker/gpu_worker.py init_device, v0.11.1 on: each node's share of the world
+    //   ("local_world_size (N) must be less than or equal to the number of visible devices (M)");
+    //   vLLM of November 2025 (around v0.11.1) also raised it with the Ray backend across
+    //   nodes (vLLM issue #28997, fixed by PR #28873).
     patterns: [
       /Tensor parallel size \((?<tp>\d+)\) cannot be larger than the number of available GPUs \((?<gpus>\d+)\)/,
+      /World size \((?<tp>\d+)\) is larger than the number of available GPUs \((?<gpus>\d+)\)/,
       /set '--distributed-executor-backend ray'/,
-      // The same check in vLLM 0.5 to 0.10 (vllm/platforms/cuda.py, executor/mp_distributed_executor.py):
-      // TP first, then world size = TP x PP.
       /please set tensor_parallel_size (?:\((?<tp>\d+)\) )?to less than max local gpu count(?: \((?<gpus>\d+)\))?/,
-      /please ensure that world_size \((?<tp>\d+)\) is less than (?:than )?max local gpu count \((?<gpus>\d+)\)/
+      /please ensure that world_size \((?<tp>\d+)\) is less than (?:than )?max local gpu count \((?<gpus>\d+)\)/,
+      /(?<local>local_world_size) (?:\((?<tp>\d+)\) )?must be less than or equal to the number of visible devices(?: \((?<gpus>\d+)\))?/
     ],
     cause: ({ groups }) =>
-      `vLLM stopped before loading: it was asked for ${groups.tp ? `${groups.tp} GPUs` : 'more GPUs'} but counts only the GPUs of its own pod${groups.gpus ? ` (${groups.gpus})` : ''}, because nothing told it to span the pods. From v0.11.1 vLLM no longer picks Ray by itself.`,
-    fix: 'Ray mode (multi-node-serving.sh): the leader must pass --distributed-executor-backend ray; the commands jupyterlab-lws renders do. Native mode (vLLM v0.11.1 and later): every pod runs vllm serve with --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS), workers with --headless. Re-render the deployment, or set vllmMode: native. If the command does span the pods, the pod sees fewer GPUs than it asks for: check its nvidia.com/gpu limit and CUDA_VISIBLE_DEVICES.'
+      groups.local
+        ? `vLLM stopped before loading: it expects ${groups.tp ? `${groups.tp} GPUs` : 'more GPUs'} in this pod but the pod sees ${groups.gpus ? `only ${groups.gpus}` : 'fewer'}. Either the command does not say how many pods the model spans, or the pod has fewer GPUs than its share.`
+        : `vLLM stopped before loading: it was asked for ${groups.tp ? `${groups.tp} GPUs` : 'more GPUs'} but counts only the GPUs of its own pod${groups.gpus ? ` (${groups.gpus})` : ''}, because nothing told it to span the pods. From v0.11.1 vLLM no longer picks Ray by itself.`,
+    fix: ({ groups }) =>
+      (groups.local
+        ? 'vLLM builds of November 2025 (around v0.11.1) stop this way with --distributed-executor-backend ray across pods (vLLM issue #28997, fixed by PR #28873): use a newer release, or vllmMode: native. '
+        : '') +
+      'Ray mode (multi-node-serving.sh): the leader must pass --distributed-executor-backend ray; the commands jupyterlab-lws renders do. Native mode (vLLM v0.11.1 and later): every pod runs vllm serve with --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS), workers with --headless. Re-render the deployment, or set vllmMode: native. If the command does span the pods, the pod sees fewer GPUs than it asks for: check its nvidia.com/gpu limit and CUDA_VISIBLE_DEVICES.'
   },
   {
     id: 'ray-cluster-not-ready',
@@ -430,7 +452,7 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     patterns: [/collective_rpc should not be called on follower node/],
     cause:
-      'A worker node started the API server instead of running headless, so it tried to drive the engine itself.',
+      'A worker node started a whole vLLM engine (the API server, or a launcher that ignores --headless) instead of running headless, so it tried to drive the engine itself.',
     fix: 'Start the worker pods with "vllm serve <model> --headless --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS)"; "python -m vllm.entrypoints.openai.api_server" ignores --headless (vLLM PR #36875).'
   },
   {
@@ -606,7 +628,8 @@ function matchRules(
 // "F0123"), argparse's "error:", or a line a rule knows.
 const ERROR_LINE = [
   /Traceback \(most recent call last\)/,
-  /(?:^|[\s\]|)])(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt): \S/,
+  // An exception whose message starts on the next line ends its own line with the colon.
+  /(?:^|[\s\]|)])(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt):(?: \S|\s*$)/,
   /(?:^|[\s[(|-])(?:ERROR|FATAL|CRITICAL)(?:[\s\]:|-]|$)/,
   /^[FE]\d{4} \d\d:\d\d:\d\d/,
   /^\S+: error: /,
@@ -733,6 +756,20 @@ function unknownError(lines: string[], index: number): Diagnosis {
     // The exception line ends the traceback; a cut-off log keeps the Traceback line.
     if (end > index && !inBody(lines[end]) && lines[end].trim() !== '') {
       evidence = lines[end];
+    }
+  }
+  // An exception's message may go on over indented lines (pydantic's "  1 validation error
+  // for ParallelConfig" under "ValidationError:"): they belong to the error.
+  if (evidence === lines[end]) {
+    const prefix = /^\([^)]*\) /.exec(evidence)?.[0] ?? '';
+    const continues = (line: string) =>
+      /^\s+\S/.test(line.startsWith(prefix) ? line.slice(prefix.length) : line);
+    while (
+      end + 1 < lines.length &&
+      end - index < CONTEXT_MAX &&
+      continues(lines[end + 1])
+    ) {
+      end++;
     }
   }
   const start = Math.max(0, index - CONTEXT_BEFORE);

@@ -106,9 +106,12 @@ describe('diagnose on the corpus of real transcripts', () => {
     }
   });
 
-  it('has at least one real excerpt for every rule and healthy transcripts of each engine and of NCCL over RDMA', () => {
-    for (const rule of RULES) {
-      expect(corpus.some(entry => entry.expect.includes(rule.id))).toBe(true);
+  it('has at least five real excerpts for every rule and healthy transcripts of each engine and of NCCL over RDMA', () => {
+    // Real: cited by a web address; the few built from source strings do not count.
+    const real = corpus.filter(entry => /^https?:\/\//.test(entry.source));
+    for (const id of [...RULES.map(rule => rule.id), UNKNOWN_ERROR]) {
+      const count = real.filter(entry => entry.expect.includes(id)).length;
+      expect([id, count >= 5]).toEqual([id, true]);
     }
     const healthy = corpus
       .filter(entry => entry.expect.length === 0)
@@ -336,6 +339,35 @@ describe('diagnose', () => {
   });
 });
 
+describe('message families with their own wording', () => {
+  it("says how many processes reached the leader's store (torch TCPStore, server side)", () => {
+    const [found] = diagnoseText(
+      'torch.distributed.DistStoreError: Timed out after 121 seconds waiting for clients. 1/2 clients joined.'
+    );
+    expect(found.id).toBe('leader-unreachable');
+    expect(found.cause).toContain('only 1 of 2 processes joined');
+  });
+
+  it("reads vLLM's per-pod GPU count (local_world_size) and names the Ray bug of November 2025", () => {
+    const [found] = diagnoseText(
+      'AssertionError: local_world_size (16) must be less than or equal to the number of visible devices (8).'
+    );
+    expect(found.id).toBe('tp-exceeds-local-gpus');
+    expect(found.cause).toContain(
+      'expects 16 GPUs in this pod but the pod sees only 8'
+    );
+    expect(found.fix).toContain('#28997');
+  });
+
+  it("names the RDMA resource without the sentence's full stop", () => {
+    const [found] = diagnoseText(
+      "no nodes with enough resources were found: 1 node(s) didn't have enough resources: rdma/shared_mlx5."
+    );
+    expect(found.id).toBe('insufficient-rdma');
+    expect(found.cause).toContain('(rdma/shared_mlx5).');
+  });
+});
+
 describe('the first error when no rule knows it', () => {
   // A traceback of the shape vLLM's engine core prints (prefixed by its process name).
   const traceback = [
@@ -366,6 +398,20 @@ describe('the first error when no rule knows it', () => {
       "(EngineCore_DP0 pid=81) KeyError: 'model.layers.0.mlp.experts.w2_weight'"
     );
     expect(found.context).toEqual(lines.split('\n').slice(0, 4));
+  });
+
+  it('keeps the indented lines of an exception message that starts on the next line', () => {
+    // vLLM 0.19 on Kubernetes as kubectl logs --previous shows it (corpus: sirzzang-eks-max-model-len).
+    const pydantic = [
+      '(APIServer pid=1) pydantic_core._pydantic_core.ValidationError:',
+      '  1 validation error for ModelConfig',
+      '  Value error, User-specified max_model_len (131072) is greater than the derived',
+      '(APIServer pid=1) INFO 04-19 10:45:30 [launcher.py:99] Shutting down'
+    ];
+    const [found] = diagnose({ logs: pydantic.join('\n'), failing: true });
+    expect(found.id).toBe(UNKNOWN_ERROR);
+    expect(found.evidence).toBe(pydantic[0]);
+    expect(found.context).toEqual(pydantic.slice(0, 3));
   });
 
   it('says nothing for a deployment that is not failing, and nothing more when a rule knows the error', () => {
