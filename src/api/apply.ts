@@ -6,6 +6,7 @@
 import type { ServerConnection } from '@jupyterlab/services';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
+import { APP_LABELS } from '../model/manifests';
 import type { IApplyOptions, IApplyResult } from './kube';
 import { KubeClient } from './kube';
 import { LwsApiError } from './request';
@@ -327,9 +328,6 @@ async function safeGet(
   }
 }
 
-const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-
 function describeExisting(
   ref: IObjectRef,
   existing: KubernetesObject | null,
@@ -350,9 +348,9 @@ function describeExisting(
   return {
     ref,
     ours:
-      labels[MANAGED_BY_LABEL] === wantedLabels[MANAGED_BY_LABEL] &&
-      labels[MANAGED_BY_LABEL] !== undefined &&
-      labels[INSTANCE_LABEL] === wantedLabels[INSTANCE_LABEL],
+      labels[APP_LABELS.managedBy] === wantedLabels[APP_LABELS.managedBy] &&
+      labels[APP_LABELS.managedBy] !== undefined &&
+      labels[APP_LABELS.instance] === wantedLabels[APP_LABELS.instance],
     managers
   };
 }

@@ -5,6 +5,7 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import type { LeaderWorkerSet } from '../model/lws';
+import { LWS_LABELS } from '../model/lws';
 import type { ConnectionBudget } from './connectionBudget';
 import { connectionBudget } from './connectionBudget';
 import type { IClusterContext } from './context';
@@ -16,7 +17,7 @@ import { ResourceWatch } from './watch';
 import { WatchMultiplexer } from './watchMux';
 
 /** Pods that belong to a LeaderWorkerSet carry this label (set by the LWS webhook). */
-const LWS_POD_SELECTOR = 'leaderworkerset.sigs.k8s.io/name';
+const LWS_POD_SELECTOR = LWS_LABELS.name;
 
 /**
  * How long after the set of LeaderWorkerSets changed the Services are listed again: whoever

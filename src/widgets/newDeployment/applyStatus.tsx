@@ -9,6 +9,7 @@ import type {
   IRefusal
 } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
+import { LWS_LABELS } from '../../model/lws';
 import type { ApplyState } from './model';
 
 /** What the outcome view can do besides showing. */
@@ -66,7 +67,7 @@ export function ApplyStatus(props: IApplyStatusProps): JSX.Element | null {
   }
   const outcome = state.outcome;
   if (outcome.status === 'applied') {
-    const selector = `leaderworkerset.sigs.k8s.io/name=${state.name}`;
+    const selector = `${LWS_LABELS.name}=${state.name}`;
     return (
       <section
         className="jp-lws-ApplyStatus jp-lws-mod-success"
