@@ -4,7 +4,8 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import type { IDeploymentOverview } from '../model/overview';
-import type { LoadingProgress, PodSummary } from '../model/status';
+import type { LoadingProgress } from '../model/loadingProgress';
+import type { PodSummary } from '../model/status';
 import type { ConnectionBudget } from './connectionBudget';
 import type { ILogSource } from './logStream';
 import { LogStream } from './logStream';

@@ -2,8 +2,8 @@ import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
-import type { LoadingProgress } from '../model/status';
-import { modelLoadingProgress } from '../model/status';
+import type { LoadingProgress } from '../model/loadingProgress';
+import { modelLoadingProgress } from '../model/loadingProgress';
 import type {
   ConnectionBudget,
   ConnectionPriority,

@@ -5,6 +5,7 @@ import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { IDeploymentSummary } from './describe';
 import { describeLws } from './describe';
 import type { DiagnosisEvent, DiagnosisSpec } from './diagnose';
+import { age, eventTime, isAboutCurrentPod, toMillis } from './events';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_LABELS } from './lws';
 import type { DeploymentStatus } from './status';
@@ -80,22 +81,6 @@ export function deploymentEvents(
     .sort((a, b) => eventTime(b) - eventTime(a));
 }
 
-/** When an event last happened, in milliseconds (0 when it says nothing). */
-export function eventTime(event: CoreV1Event): number {
-  for (const value of [
-    event.lastTimestamp,
-    event.eventTime,
-    event.firstTimestamp,
-    event.metadata?.creationTimestamp
-  ] as unknown[]) {
-    const millis = toMillis(value);
-    if (millis !== undefined) {
-      return millis;
-    }
-  }
-  return 0;
-}
-
 /** GPUs that pods hold: placed on a node and neither Succeeded nor Failed. */
 export function gpusInUse(pods: readonly V1Pod[]): number {
   return pods
@@ -105,27 +90,6 @@ export function gpusInUse(pods: readonly V1Pod[]): number {
         pod.node !== null && pod.phase !== 'Succeeded' && pod.phase !== 'Failed'
     )
     .reduce((sum, pod) => sum + pod.gpus, 0);
-}
-
-/** kubectl's short age: seconds under 2 minutes, then minutes, hours, days. */
-export function age(created: Date | string | undefined, now: Date): string {
-  const start = toMillis(created);
-  if (start === undefined) {
-    return '';
-  }
-  const seconds = Math.max(0, Math.floor((now.getTime() - start) / 1000));
-  if (seconds < 120) {
-    return `${seconds}s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 120) {
-    return `${minutes}m`;
-  }
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) {
-    return `${hours}h`;
-  }
-  return `${Math.floor(hours / 24)}d`;
 }
 
 /** What diagnosis needs to know of a deployment to make its advice concrete. */
@@ -192,8 +156,7 @@ export function diagnosisEvents(overview: IDeploymentOverview): CoreV1Event[] {
     if (event.reason === 'FailedScheduling' && summary.node !== null) {
       return false;
     }
-    const created = toMillis(pod.metadata?.creationTimestamp);
-    return created === undefined || eventTime(event) >= created;
+    return isAboutCurrentPod(event, toMillis(pod.metadata?.creationTimestamp));
   });
 }
 
@@ -236,16 +199,6 @@ export function podStatusEvidence(
     }
   }
   return evidence;
-}
-
-function toMillis(value: unknown): number | undefined {
-  const millis =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === 'string'
-        ? Date.parse(value)
-        : NaN;
-  return Number.isNaN(millis) ? undefined : millis;
 }
 
 function escapeRegExp(text: string): string {

@@ -5,6 +5,13 @@ import type {
   V1Pod,
   V1PodTemplateSpec
 } from '@kubernetes/client-node';
+import {
+  duration,
+  eventTime,
+  isAboutCurrentPod,
+  toIso,
+  toMillis
+} from './events';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_LABELS } from './lws';
 
@@ -57,9 +64,6 @@ export type DeploymentStatus = {
   restarts: number;
 };
 
-/** Shard-loading progress of the model weights, from the engine log. */
-export type LoadingProgress = { done: number; total: number; percent: number };
-
 const GPU_RESOURCE = 'nvidia.com/gpu';
 
 // Waiting reasons after which the kubelet only retries with back-off: the pod will not get
@@ -90,30 +94,6 @@ const PROGRESS_RANK: Record<Verdict['state'], number> = {
   Starting: 3,
   Loading: 4
 };
-
-// vLLM and SGLang both log weight loading through tqdm; the bar is either vLLM's
-// "47% Completed | 14/30" format or plain tqdm "47%|####  | 14/30" / "100% 1/1".
-const SHARD_PROGRESS =
-  /Loading (?:safetensors|pt) checkpoint shards:\s*(\d{1,3})%(?: Completed)?(?:\s*\|[^|\r\n]*\|)?\s*\|?\s*(\d+)\/(\d+)/g;
-
-type Timestamp = Date | string | undefined | null;
-
-/** Reads how many weight shards the engine has loaded from its log (the last progress line wins). */
-export function modelLoadingProgress(logText: string): LoadingProgress | null {
-  let last: RegExpMatchArray | null = null;
-  for (const match of logText.matchAll(SHARD_PROGRESS)) {
-    last = match;
-  }
-  if (!last) {
-    return null;
-  }
-  const done = Number(last[2]);
-  const total = Number(last[3]);
-  if (total === 0 || done > total) {
-    return null;
-  }
-  return { done, total, percent: Number(last[1]) };
-}
 
 /** Summarises one LWS pod: role, group, node, container state, restarts and GPUs. */
 export function podSummary(pod: V1Pod): PodSummary {
@@ -549,18 +529,8 @@ function eventsOf(
     if (object?.name !== podName || (object.kind && object.kind !== 'Pod')) {
       return false;
     }
-    return podCreated === undefined || eventTime(event) >= podCreated;
+    return isAboutCurrentPod(event, podCreated);
   });
-}
-
-function eventTime(event: CoreV1Event): number {
-  return (
-    toMillis(event.lastTimestamp as Timestamp) ??
-    toMillis(event.eventTime as unknown as Timestamp) ??
-    toMillis(event.firstTimestamp as Timestamp) ??
-    toMillis(event.metadata?.creationTimestamp as Timestamp) ??
-    0
-  );
 }
 
 function latestEvent(
@@ -606,38 +576,12 @@ function parseIndex(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-// Objects read as plain JSON carry RFC 3339 strings where the client-node types say Date.
-function toMillis(value: Timestamp): number | undefined {
-  if (!value) {
-    return undefined;
-  }
-  const millis = value instanceof Date ? value.getTime() : Date.parse(value);
-  return Number.isNaN(millis) ? undefined : millis;
-}
-
-function toIso(value: Timestamp): string | undefined {
-  const millis = toMillis(value);
-  return millis === undefined ? undefined : new Date(millis).toISOString();
-}
-
 function since(start: number | undefined, now: Date): string {
   if (start === undefined) {
     return '';
   }
   const seconds = Math.max(0, Math.round((now.getTime() - start) / 1000));
   return ` for ${duration(seconds)}`;
-}
-
-function duration(seconds: number): string {
-  if (seconds < 60) {
-    return `${seconds} s`;
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes} min`;
-  }
-  const rest = minutes % 60;
-  return `${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ''}`;
 }
 
 function plural(count: number, noun: string): string {

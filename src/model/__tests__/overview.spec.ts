@@ -4,8 +4,8 @@
 // (`yaml` resolves to its CommonJS build under Node's export conditions.)
 
 import { diagnose } from '../diagnose';
+import { age } from '../events';
 import {
-  age,
   deploymentEvents,
   deploymentOverview,
   diagnosisEvents,

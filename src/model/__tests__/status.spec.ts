@@ -4,7 +4,8 @@ import * as path from 'path';
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 
 import type { ILeaderWorkerSet } from '../lws';
-import { deploymentStatus, modelLoadingProgress, podSummary } from '../status';
+import { modelLoadingProgress } from '../loadingProgress';
+import { deploymentStatus, podSummary } from '../status';
 
 // Objects as the API server returns them through the proxy: plain JSON, timestamps as strings.
 const NOW = new Date('2025-12-24T16:10:00Z');

@@ -17,12 +17,9 @@ import type { IEndpoint } from '../../model/endpoint';
 import type { IGroupRecreations } from '../../model/groupRecreations';
 import type { LeaderWorkerSet } from '../../model/lws';
 import type { IDeploymentOverview } from '../../model/overview';
-import { age, eventTime } from '../../model/overview';
-import type {
-  GroupStatus,
-  LoadingProgress,
-  PodSummary
-} from '../../model/status';
+import { age, eventTime } from '../../model/events';
+import type { LoadingProgress } from '../../model/loadingProgress';
+import type { GroupStatus, PodSummary } from '../../model/status';
 import type { IActionResult, IActionRights } from './DeploymentActions';
 import { DiagnosisList } from './DiagnosisList';
 import { LoadingBar, StateBadge } from './StateBadge';

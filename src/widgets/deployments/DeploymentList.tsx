@@ -3,7 +3,7 @@ import React, { useEffect, useRef } from 'react';
 
 import type { Diagnosis } from '../../model/diagnose';
 import type { IDeploymentOverview } from '../../model/overview';
-import type { LoadingProgress } from '../../model/status';
+import type { LoadingProgress } from '../../model/loadingProgress';
 import { LoadingBar, StateBadge } from './StateBadge';
 import { translateData } from './translateData';
 

@@ -23,7 +23,7 @@ import {
   diagnosisSpec,
   podStatusEvidence
 } from '../../model/overview';
-import type { LoadingProgress } from '../../model/status';
+import type { LoadingProgress } from '../../model/loadingProgress';
 
 /** How often ages and "for N min" texts are redrawn: a local clock, no request. */
 const CLOCK_MS = 15_000;

@@ -1,7 +1,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { DeploymentState, LoadingProgress } from '../../model/status';
+import type { LoadingProgress } from '../../model/loadingProgress';
+import type { DeploymentState } from '../../model/status';
 
 /** The words for a deployment state. */
 export function stateLabel(
