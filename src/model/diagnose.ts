@@ -291,7 +291,8 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     patterns: [
       /CUDA out of memory/,
-      /OutOfMemoryError/,
+      // torch's OutOfMemoryError, not Ray's (host RAM, see host-oom).
+      /(?<!ray\.exceptions\.)OutOfMemoryError(?!: Task was killed due to the node running low on memory)/,
       /CUDA error: out of memory/,
       /No available memory for the cache blocks/
     ],
@@ -307,11 +308,16 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     patterns: [
       /\bOOMKilled\b/,
+      // Ray's memory monitor (raylet): the node summary, the task's error and its detail line.
       /killed due to memory pressure \(OOM\)/,
+      /(?<ray>Task was killed due to the node running low on memory)/,
+      /(?<ray>exceeds the memory usage threshold of [\d.]+\. Ray killed this worker)/,
       /Memory cgroup out of memory/
     ],
-    cause:
-      'A container used more RAM than the pod may use, and Kubernetes killed it (OOMKilled). Loading weights and Ray use a lot of RAM.',
+    cause: ({ groups }) =>
+      groups.ray
+        ? "Ray's memory monitor killed a worker because the pod's RAM was nearly used up (Ray stops a task at 95% of the memory limit). Loading weights and Ray use a lot of RAM."
+        : 'A container used more RAM than the pod may use, and Kubernetes killed it (OOMKilled). Loading weights and Ray use a lot of RAM.',
     fix:
       'Raise or remove the memory limit of the leader and worker containers (resources.limits.memory). ' +
       'Files in /dev/shm (emptyDir with medium Memory) count against that limit too, so leave room for them.'
@@ -384,14 +390,19 @@ export const RULES: readonly Rule[] = [
       /Timed out after \d+ seconds waiting for clients\. (?<joined>\d+)\/(?<expected>\d+) clients joined/,
       // NCCL's bootstrap socket (misc/socket.cc), old and new wording.
       /socketPollConnect: connect to \S+ returned (?:Connection refused|No route to host|Connection timed out)/,
-      /Connect to \S+ failed : (?:Connection refused|No route to host|Connection timed out)/
+      /Connect to \S+ failed : (?:Connection refused|No route to host|Connection timed out)/,
+      // Ray workers join the head's GCS on the leader (python/ray/_private/gcs_utils.py and
+      // utils.py, the raylet's gcs_rpc_client.h), e.g. "Unable to connect to GCS at 10.0.0.1:6379".
+      /(?<gcs>(?:Failed|Unable) to connect to GCS)(?: \(ray head\))?(?: at(?: address)? (?<host>[\w.-]+):(?<port>\d+))?/
     ],
     cause: ({ groups }) =>
       groups.joined
         ? `The leader waited in vain for the other pods at its start-up port: only ${groups.joined} of ${groups.expected} processes joined.`
-        : `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
+        : groups.gcs
+          ? `A Ray process could not reach the Ray head (GCS) on the leader${groups.host ? ` at ${groups.host}:${groups.port}` : ''}.`
+          : `A process waited in vain for the leader's start-up port${groups.host ? ` (${groups.host}:${groups.port})` : ''}.`,
     fix:
-      'Check that the leader and the worker pods run and their logs show no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port). ' +
+      'Check that the leader and the worker pods run and their logs show no earlier error, and that every pod uses the same address and port ($(LWS_LEADER_ADDRESS) with the --dist-init-addr or --master-addr port; Ray: port 6379 and the same image, so the same Ray version, in every pod). ' +
       `Turn the Istio sidecar off (annotation sidecar.istio.io/inject: "false", as in ${GUIDE}), and make sure no NetworkPolicy blocks traffic between the pods.`
   },
   {
