@@ -8,12 +8,10 @@
 // (modelConfig, unknown fields) ride along in `extra`, so editing the YAML never loses them.
 
 import { lwsNameMaxLength, suggestDnsLabel } from './dns1123';
-import { shellQuote } from './engines/commandLine';
+import { joinArgs, splitArgs } from './engines/commandLine';
 import type { IIssue } from './issues';
 import { error } from './issues';
 import type { IClusterProfile } from './profiles';
-import { DEFAULT_STORAGE } from './profiles';
-import { tokenSecretName } from './resolve';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -395,56 +393,6 @@ export function switchProfile(
   };
 }
 
-/**
- * A spec that renders the same manifests whatever profile the reader uses: the fields the
- * profile defaulted (image, GPUs, RDMA, storage) written out, for `jupyterlab-lws render`
- * and for files exported to the workspace.
- *
- * #### Notes
- * A profile without a GPU type cannot be written out (an absent gpuType means "the
- * reader's profile's"); that only changes the sizing advice, never the manifests' objects.
- */
-export function selfContainedSpec(
-  spec: IDeploymentSpec,
-  profile: IClusterProfile
-): IDeploymentSpec {
-  const result: IDeploymentSpec = { ...spec };
-  const image =
-    nonEmpty(spec.image) ??
-    (spec.engine ? profile.images?.[spec.engine] : undefined);
-  if (image !== undefined) {
-    result.image = image;
-  }
-  if (result.gpusPerNode === undefined) {
-    result.gpusPerNode = profile.gpusPerNode;
-  }
-  const gpuType = nonEmpty(spec.gpuType) ?? profile.gpuType;
-  if (gpuType !== undefined) {
-    result.gpuType = gpuType;
-  }
-  if (spec.rdma === true || (spec.rdma && typeof spec.rdma === 'object')) {
-    const base = profile.rdma ?? {
-      networks: [],
-      resources: {},
-      addrFamily: 'AF_INET6'
-    };
-    const given = spec.rdma === true ? {} : spec.rdma;
-    result.rdma = {
-      networks: [...(given.networks ?? base.networks)],
-      resources: { ...(given.resources ?? base.resources) },
-      addrFamily: given.addrFamily ?? base.addrFamily
-    };
-  }
-  if (spec.storage !== false && spec.storage !== null) {
-    const base = profile.storage ?? DEFAULT_STORAGE;
-    result.storage = {
-      pvc: nonEmpty(spec.storage?.pvc) ?? base.pvc,
-      mountPath: nonEmpty(spec.storage?.mountPath) ?? base.mountPath
-    };
-  }
-  return result;
-}
-
 /** Maps an issue's spec field (`rdma.networks`, `env.FOO`) to the input that shows it. */
 export function formFieldOf(field: string | undefined): FormField | undefined {
   if (field === undefined) {
@@ -475,59 +423,6 @@ export function formFieldOf(field: string | undefined): FormField | undefined {
     ...ADVANCED_FIELDS
   ];
   return known.includes(field) ? (field as FormField) : undefined;
-}
-
-/**
- * Words of an argument line, split on white space, honouring single and double quotes and
- * backslashes (so `--chat-template "a b"` is two words); a `problem` for an open quote.
- */
-export function splitArgs(text: string): { value: string[]; problem?: string } {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quote) {
-      if (char === quote) {
-        quote = undefined;
-      } else if (char === '\\' && quote === '"' && i + 1 < text.length) {
-        word += text[++i];
-      } else {
-        word += char;
-      }
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      inWord = true;
-    } else if (char === '\\' && i + 1 < text.length) {
-      word += text[++i];
-      inWord = true;
-    } else if (/\s/.test(char)) {
-      if (inWord) {
-        words.push(word);
-      }
-      word = '';
-      inWord = false;
-    } else {
-      word += char;
-      inWord = true;
-    }
-  }
-  if (quote) {
-    return {
-      value: [],
-      problem: `A ${quote === '"' ? 'double' : 'single'} quote is not closed.`
-    };
-  }
-  if (inWord) {
-    words.push(word);
-  }
-  return { value: words };
-}
-
-/** Arguments as one line that {@link splitArgs} reads back into the same words. */
-export function joinArgs(args: readonly unknown[] | undefined): string {
-  return (args ?? []).map(arg => shellQuote(String(arg))).join(' ');
 }
 
 /** `NAME=value` lines (blank lines and `#` comments skipped) as a mapping. */
@@ -596,28 +491,6 @@ export function parseNumber(text: string): number | undefined | null {
 function vllmModeValue(mode: VllmMode | undefined): IFormValues['vllmMode'] {
   return mode === 'ray' || mode === 'native' ? mode : '';
 }
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-/**
- * The spec as it will be deployed when the user typed a token: the Secret it goes into is
- * named in the spec (the form's, or `<name>-hf-token` as buildManifests names it), so the
- * preview shows the reference the pods get.
- */
-export function withTokenSecret(
-  spec: IDeploymentSpec,
-  hasToken: boolean
-): IDeploymentSpec {
-  if (!hasToken || nonEmpty(spec.hfTokenSecret) !== undefined) {
-    return spec;
-  }
-  return { ...spec, hfTokenSecret: tokenSecretName(spec.name) };
-}
-
-/** The Secret name for a token when the user names none (the form's views show it). */
-export { tokenSecretName as defaultTokenSecretName } from './resolve';
 
 /** Issue ids that only say a required field is still empty. */
 const EMPTY_FIELD_ISSUES = new Set(['empty-model', 'invalid-name']);

@@ -100,6 +100,57 @@ export function resolveSpec(
   return inFieldOrder(resolved);
 }
 
+/**
+ * A spec that renders the same manifests whatever profile the reader uses: the fields the
+ * profile defaulted (image, GPUs, RDMA, storage) written out, for `jupyterlab-lws render`
+ * and for files exported to the workspace.
+ *
+ * #### Notes
+ * A profile without a GPU type cannot be written out (an absent gpuType means "the
+ * reader's profile's"); that only changes the sizing advice, never the manifests' objects.
+ */
+export function selfContainedSpec(
+  spec: IDeploymentSpec,
+  profile: IClusterProfile
+): IDeploymentSpec {
+  const result: IDeploymentSpec = { ...spec };
+  const image =
+    nonEmpty(spec.image) ??
+    (spec.engine ? profile.images?.[spec.engine] : undefined);
+  if (image !== undefined) {
+    result.image = image;
+  }
+  if (result.gpusPerNode === undefined) {
+    result.gpusPerNode = profile.gpusPerNode;
+  }
+  const gpuType = nonEmpty(spec.gpuType) ?? profile.gpuType;
+  if (gpuType !== undefined) {
+    result.gpuType = gpuType;
+  }
+  if (spec.rdma === true || (spec.rdma && typeof spec.rdma === 'object')) {
+    result.rdma = resolveRdma(spec.rdma, profile);
+  }
+  if (spec.storage !== false && spec.storage !== null) {
+    result.storage = resolveStorage(spec.storage, profile);
+  }
+  return result;
+}
+
+/**
+ * The spec as it will be deployed when the user typed a token: the Secret it goes into is
+ * named in the spec (the form's, or `<name>-hf-token` as buildManifests names it), so the
+ * preview shows the reference the pods get.
+ */
+export function withTokenSecret(
+  spec: IDeploymentSpec,
+  hasToken: boolean
+): IDeploymentSpec {
+  if (!hasToken || nonEmpty(spec.hfTokenSecret) !== undefined) {
+    return spec;
+  }
+  return { ...spec, hfTokenSecret: tokenSecretName(spec.name) };
+}
+
 /** `spec` with its keys in the order of SPEC_FIELDS, so serialised specs read alike. */
 function inFieldOrder<T extends object>(spec: T): T {
   const ordered: Record<string, unknown> = {};

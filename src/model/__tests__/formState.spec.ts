@@ -7,24 +7,22 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
+import { joinArgs, splitArgs } from '../engines/commandLine';
 import {
   applySpecFix,
   formFieldOf,
   formFromSpec,
   initialValues,
-  joinArgs,
   parseEnv,
   parseNumber,
   parseResources,
-  selfContainedSpec,
   specFromForm,
-  splitArgs,
   suggestName,
   switchProfile,
   updateValues,
-  visibleIssues,
-  withTokenSecret
+  visibleIssues
 } from '../formState';
+import { selfContainedSpec, withTokenSecret } from '../resolve';
 import { buildManifests } from '../manifests';
 import { PCAI_GEN1, PCAI_GEN2 } from '../profiles';
 import type { IClusterProfile } from '../profiles';

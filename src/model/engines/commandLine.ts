@@ -1,5 +1,6 @@
-// Command lines: quoting arguments into the `sh -c` script of vLLM's Ray mode, and reading
-// flags back from the containers of deployments made outside the extension.
+// Command lines: quoting arguments into the `sh -c` script of vLLM's Ray mode, reading
+// flags back from the containers of deployments made outside the extension, and the
+// argument lines typed into the new-deployment form.
 
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -87,4 +88,57 @@ export function intFlagValue(
 /** True when `words` contain `flag` itself or as `flag=value`. */
 export function hasFlag(words: readonly string[], flag: string): boolean {
   return words.some(word => word === flag || word.startsWith(`${flag}=`));
+}
+
+/**
+ * Words of an argument line, split on white space, honouring single and double quotes and
+ * backslashes (so `--chat-template "a b"` is two words); a `problem` for an open quote.
+ */
+export function splitArgs(text: string): { value: string[]; problem?: string } {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quote) {
+      if (char === quote) {
+        quote = undefined;
+      } else if (char === '\\' && quote === '"' && i + 1 < text.length) {
+        word += text[++i];
+      } else {
+        word += char;
+      }
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\' && i + 1 < text.length) {
+      word += text[++i];
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) {
+        words.push(word);
+      }
+      word = '';
+      inWord = false;
+    } else {
+      word += char;
+      inWord = true;
+    }
+  }
+  if (quote) {
+    return {
+      value: [],
+      problem: `A ${quote === '"' ? 'double' : 'single'} quote is not closed.`
+    };
+  }
+  if (inWord) {
+    words.push(word);
+  }
+  return { value: words };
+}
+
+/** Arguments as one line that {@link splitArgs} reads back into the same words. */
+export function joinArgs(args: readonly unknown[] | undefined): string {
+  return (args ?? []).map(arg => shellQuote(String(arg))).join(' ');
 }

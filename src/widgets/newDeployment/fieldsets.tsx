@@ -4,7 +4,7 @@ import React from 'react';
 import { MODEL_CATALOG } from '../../model/catalog';
 import { ENGINES } from '../../model/engines';
 import type { IFormValues } from '../../model/formState';
-import { defaultTokenSecretName } from '../../model/formState';
+import { tokenSecretName } from '../../model/resolve';
 import { NCCL_DEBUG_LEVELS } from '../../model/validate';
 import type { IFieldsetProps } from './fields';
 import { Checkbox, formInputs, MODEL_LIST_ID } from './fields';
@@ -95,7 +95,7 @@ export function TokenFieldset(props: IFieldsetProps): JSX.Element {
   const { model, trans } = props;
   const { values, text, row } = formInputs(props);
   const tokenSecretPlaceholder = model.hasToken
-    ? defaultTokenSecretName(values.name || trans.__('name'))
+    ? tokenSecretName(values.name || trans.__('name'))
     : trans.__('none');
   return (
     <fieldset className="jp-lws-NewDeployment-section">

@@ -22,12 +22,10 @@ import {
   applySpecFix,
   formFromSpec,
   initialValues,
-  selfContainedSpec,
   specFromForm,
   switchProfile,
   updateValues,
-  visibleIssues,
-  withTokenSecret
+  visibleIssues
 } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
 import type { IQuotaCheck, IResourceQuota } from '../../model/quota';
@@ -35,6 +33,7 @@ import { checkQuota, deploymentNeeds } from '../../model/quota';
 import type { IManifests } from '../../model/manifests';
 import { listManifests, manifestsOf } from '../../model/manifests';
 import type { IResolvedSettings } from '../../model/profileSettings';
+import { selfContainedSpec, withTokenSecret } from '../../model/resolve';
 import type { IClusterProfile } from '../../model/profiles';
 import type { IDeploymentSpec, IResolvedSpec } from '../../model/spec';
 import {
