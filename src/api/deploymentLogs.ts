@@ -80,10 +80,8 @@ export function logTargets(
     }
   }
   for (const overview of overviews) {
-    if (
-      overview.status.state !== 'Failed' &&
-      overview.status.state !== 'Degraded'
-    ) {
+    // Not only Failed: a group recreated after each crash is mostly "being replaced".
+    if (overview.status.state === 'Ready') {
       continue;
     }
     const failing = overview.status.groups
@@ -92,7 +90,11 @@ export function logTargets(
       .slice(0, MAX_FAILED_PODS);
     for (const summary of failing) {
       const pod = podNamed(overview.pods, summary.name);
-      if (pod) {
+      const followed = targets.some(
+        target =>
+          target.deployment === overview.name && target.pod === summary.name
+      );
+      if (pod && !followed) {
         targets.push({
           deployment: overview.name,
           pod: summary.name,
@@ -152,9 +154,8 @@ export class DeploymentLogs implements IDisposable {
     const wanted = new Map(targets.map(target => [identity(target), target]));
     for (const [id, entry] of this._streams) {
       if (!wanted.has(id)) {
-        this._remember(entry.target, entry.stream);
-        entry.stream.dispose();
         this._streams.delete(id);
+        this._finish(entry);
       }
     }
     for (const key of this._kept.keys()) {
@@ -254,9 +255,38 @@ export class DeploymentLogs implements IDisposable {
     for (const { stream } of this._streams.values()) {
       stream.dispose();
     }
+    for (const stream of this._draining) {
+      stream.dispose();
+    }
     this._streams.clear();
+    this._draining.clear();
     this._kept.clear();
     Signal.clearData(this);
+  }
+
+  // A one-off read that is under way ends by itself (its pod may be gone a second later,
+  // as in a crash loop); a followed one is cancelled. Either way its lines are kept.
+  private _finish(entry: { target: ILogTarget; stream: LogStream }): void {
+    const { target, stream } = entry;
+    const reading =
+      stream.state === 'connecting' || stream.state === 'streaming';
+    if (target.follow || !reading) {
+      this._remember(target, stream);
+      stream.dispose();
+      return;
+    }
+    this._draining.add(stream);
+    const done = () => {
+      if (stream.state === 'connecting' || stream.state === 'streaming') {
+        return;
+      }
+      stream.changed.disconnect(done);
+      this._draining.delete(stream);
+      this._remember(target, stream);
+      stream.dispose();
+      this._changed.emit();
+    };
+    stream.changed.connect(done);
   }
 
   // What a pod said before it went (a recreated group's next pods log nothing for a while).
@@ -301,6 +331,8 @@ export class DeploymentLogs implements IDisposable {
     string,
     { target: ILogTarget; stream: LogStream }
   >();
+  /** One-off reads no longer wanted, left to end by themselves. */
+  private _draining = new Set<LogStream>();
   /** Last lines of pods no longer read, by deployment and pod name. */
   private _kept = new Map<string, string>();
   /** The last read of each pod (by name and mode) and how many came before it recently. */

@@ -108,6 +108,7 @@ function crashed(incarnation: number): IDeploymentOverview {
       uid: `llama-0-uid-${incarnation}`,
       ready: false,
       restarts: 1,
+      waiting: 'CrashLoopBackOff',
       terminated: 'Error'
     }),
     lwsPod('llama', 0, 1, { ready: true })
@@ -166,10 +167,37 @@ describe('DeploymentLogs under a crash loop', () => {
 });
 
 describe('DeploymentLogs evidence', () => {
+  it('lets a one-off read under way finish when its pod goes, and keeps its lines', async () => {
+    let release: () => void = () => undefined;
+    const source: ILogSource = {
+      async *logLines(): AsyncGenerator<string> {
+        yield 'RuntimeError: CUDA error: out of memory';
+        await new Promise<void>(resolve => (release = resolve));
+        yield 'Traceback (most recent call last):';
+      }
+    };
+    const logs = new DeploymentLogs(source);
+    const keep = new Set(['llama']);
+    logs.update(logTargets([crashed(1)], null), keep);
+    await waitFor(() => logs.text('llama') !== '');
+    logs.update([], keep);
+    release();
+    await waitFor(() => logs.text('llama').includes('Traceback'));
+    expect(logs.podTexts('llama')).toEqual([
+      {
+        name: 'llama-0',
+        logs: 'RuntimeError: CUDA error: out of memory\nTraceback (most recent call last):'
+      }
+    ]);
+    logs.dispose();
+  });
+
   it('keeps what a gone pod said while its deployment is kept, and drops it after', async () => {
-    const source = new ScriptedLogs({
-      'llama-0': ['torch.distributed.DistNetworkError: failed to connect']
-    });
+    const source: ILogSource = {
+      async *logLines(): AsyncGenerator<string> {
+        yield 'torch.distributed.DistNetworkError: failed to connect';
+      }
+    };
     const logs = new DeploymentLogs(source);
     const keep = new Set(['llama']);
     logs.update(logTargets([crashed(1)], null), keep);
