@@ -3,23 +3,28 @@
 // COMMANDS (summary, usage, options, run).
 
 import { readFileSync } from 'fs';
-import type { IClusterProfile, IIssue, IModelFacts } from './model';
+import type {
+  IClusterProfile,
+  IIssue,
+  IModelFacts,
+  IResolvedSpec
+} from './model';
 import {
   BUILTIN_PROFILES,
   GPU_CATALOG,
   MODEL_CATALOG,
-  buildManifests,
   findGpu,
   findModel,
   findProfile,
   formatGB,
   hasErrors,
+  inspectSpec,
   listManifests,
+  manifestsOf,
   manifestsToYaml,
   modelFactsFromConfig,
   parseSpec,
-  planParallelism,
-  validateSpec
+  planParallelism
 } from './model';
 import { diagnose } from './model/diagnose';
 import type { IDownloadRequest } from './model/download';
@@ -82,8 +87,8 @@ Exits 1 and prints the problems when the spec has errors; warnings go to stderr.
       if (!loaded) {
         return EXIT_INVALID;
       }
-      const { spec, issues, profile } = loaded;
-      if (hasErrors(issues)) {
+      const { issues, resolved } = loaded;
+      if (hasErrors(issues) || !resolved) {
         io.stderr(formatIssues(issues));
         return EXIT_INVALID;
       }
@@ -91,8 +96,8 @@ Exits 1 and prints the problems when the spec has errors; warnings go to stderr.
         io.stderr(formatIssues(issues));
       }
       const namespace = args.options.namespace;
-      const manifests = buildManifests(spec, {
-        profile,
+      // The spec validation resolved: rendered as checked, without resolving again.
+      const manifests = manifestsOf(resolved, {
         ...(typeof namespace === 'string' ? { namespace } : {})
       });
       io.stdout(manifestsToYaml(listManifests(manifests)));
@@ -478,14 +483,7 @@ async function loadSpec(
   args: IParsedArgs,
   io: ICliIo,
   keepInvalid = false
-): Promise<
-  | {
-      spec: Parameters<typeof buildManifests>[0];
-      issues: IIssue[];
-      profile: IClusterProfile;
-    }
-  | undefined
-> {
+): Promise<{ issues: IIssue[]; resolved?: IResolvedSpec } | undefined> {
   if (args.positionals.length !== 1) {
     throw new UsageError(
       'Give exactly one SPEC file (or - for standard input).'
@@ -503,19 +501,15 @@ async function loadSpec(
   const parsed = parseSpec(text);
   if (!parsed.spec) {
     if (keepInvalid) {
-      return {
-        spec: {} as Parameters<typeof buildManifests>[0],
-        issues: parsed.issues,
-        profile
-      };
+      return { issues: parsed.issues };
     }
     io.stderr(formatIssues(parsed.issues));
     return undefined;
   }
+  const inspection = inspectSpec(parsed.spec, profile);
   return {
-    spec: parsed.spec,
-    issues: [...parsed.issues, ...validateSpec(parsed.spec, profile)],
-    profile
+    issues: [...parsed.issues, ...inspection.issues],
+    ...(inspection.resolved ? { resolved: inspection.resolved } : {})
   };
 }
 
