@@ -52,6 +52,16 @@ describe('the form resolves a spec once per edit', () => {
     expect(model.manifestsYaml).toContain('size: 2');
     expect(model.quotaCheck).not.toBeNull();
     expect(resolve).toHaveBeenCalledTimes(1);
+
+    // An edit in the YAML editor: checked and taken over with the same single resolve.
+    resolve.mockClear();
+    model.editYaml(model.specYaml.replace('nodes: 2', 'nodes: 1'));
+    await tick();
+    expect(model.yamlEdit).toBeNull();
+    expect(model.advice.gpus?.perGroup).toBe(8);
+    expect(model.manifestsYaml).toContain('size: 1');
+    expect(model.quotaCheck).not.toBeNull();
+    expect(resolve).toHaveBeenCalledTimes(1);
     model.dispose();
   });
 });
