@@ -103,7 +103,7 @@ class EndpointClient:
             response = await client.send(request, stream=True)
         except httpx.TransportError as error:
             raise UpstreamError(
-                f"could not reach {label}: {describe_transport_error(error)}"
+                f"could not reach {label}: {describe_transport_error(error)}{self._route_note()}"
             ) from error
         self.open_streams += 1
         try:
@@ -111,6 +111,14 @@ class EndpointClient:
         finally:
             self.open_streams -= 1
             await response.aclose()
+
+    def _route_note(self) -> str:
+        # Outside the cluster (a demo, tests) Services are reached another way: say which, so
+        # "connection refused" is not read as the engine being down.
+        template = self.settings.endpoint_url_template
+        if template == LwsServing.endpoint_url_template.default_value:
+            return ""
+        return f" (this Jupyter server reaches Services at {template}, set by LwsServing.endpoint_url_template)"
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -16,6 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
+ENDPOINT_URL_TEMPLATE = "http://127.0.0.1:{port}"
+ROUTE_NOTE = (
+    f" (this Jupyter server reaches Services at {ENDPOINT_URL_TEMPLATE},"
+    " set by LwsServing.endpoint_url_template)"
+)
+"""What an unreachable endpoint's message adds when Services are reached that way."""
+
+
 CLUSTER_HINT = "start the local cluster: bash scripts/cluster/cluster.sh up"
 
 
@@ -96,7 +104,7 @@ def lws_settings(cluster: Cluster, account: dict[str, str]) -> dict[str, Any]:
     return {
         "service_account_dir": account["dir"],
         "api_server": cluster.server,
-        "endpoint_url_template": "http://127.0.0.1:{port}",
+        "endpoint_url_template": ENDPOINT_URL_TEMPLATE,
     }
 
 

@@ -18,7 +18,7 @@ import tornado.httpserver
 import tornado.testing
 import tornado.web
 
-from .conftest import announce_body, next_data
+from .conftest import ROUTE_NOTE, announce_body, next_data
 
 
 class FakeEngine:
@@ -203,7 +203,7 @@ async def test_unreachable_endpoint_is_a_502_that_says_so(jp_fetch, make_service
         )
     assert response.code == 502
     payload = json.loads(response.body)
-    assert payload["message"] == f"could not reach {leader}:{port}: connection refused"
+    assert payload["message"] == f"could not reach {leader}:{port}: connection refused" + ROUTE_NOTE
     assert payload["reason"] == "UpstreamUnreachable"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import tornado.testing
 
-from .conftest import next_data
+from .conftest import ROUTE_NOTE, next_data
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE_SCRIPT = ROOT / "scripts" / "engine" / "engine.sh"
@@ -175,7 +175,7 @@ async def test_an_engine_that_is_down_is_a_502_that_says_so(jp_fetch, make_servi
     assert response.code == 502
     payload = json.loads(response.body)
     assert payload == {
-        "message": f"could not reach {down}:{port}: connection refused",
+        "message": f"could not reach {down}:{port}: connection refused" + ROUTE_NOTE,
         "reason": "UpstreamUnreachable",
     }
 
@@ -236,7 +236,7 @@ async def test_a_probe_of_an_engine_that_is_down_reports_each_error(client, make
     async with client.stream("POST", f"lws/api/probe/{down}/{port}", json=params) as response:
         lines = [json.loads(line) async for line in response.aiter_lines() if line.strip()]
     assert [record.get("error") for record in lines[:-1]] == [
-        f"could not reach {down}:{port}: connection refused"
+        f"could not reach {down}:{port}: connection refused" + ROUTE_NOTE
     ] * 3
 
 

@@ -76,6 +76,19 @@ export async function checkEndpoint(
         checkedAt: now()
       };
     }
+    if (
+      error instanceof LwsApiError &&
+      !fromProxy(error) &&
+      error.status === 404
+    ) {
+      // vLLM and SGLang have /health; a server without it (llama.cpp's) still answers.
+      return {
+        answers: true,
+        healthy: true,
+        detail: 'HTTP 404: no /health route',
+        checkedAt: now()
+      };
+    }
     if (error instanceof LwsApiError && !fromProxy(error)) {
       // The engine itself answered, with an error status (e.g. 503 while it loads).
       return {

@@ -50,6 +50,19 @@ describe('checkEndpoint', () => {
     });
   });
 
+  it('counts an engine without a /health route (404) as answering', async () => {
+    const noHealthRoute: EndpointRequest = async () => {
+      throw new LwsApiError(404, 'File Not Found');
+    };
+    expect(
+      await checkEndpoint(settings, 'svc', 80, { request: noHealthRoute })
+    ).toMatchObject({
+      answers: true,
+      healthy: true,
+      detail: 'HTTP 404: no /health route'
+    });
+  });
+
   it('gives up after the timeout', async () => {
     const hangs: EndpointRequest = (_endPoint, init) =>
       new Promise((_resolve, reject) =>

@@ -254,8 +254,16 @@ function EndpointSection(props: IDeploymentDetailProps): JSX.Element {
     answerText = trans.__('answers, not healthy yet (%1)', answer.detail);
     answerClass = 'jp-lws-mod-warning';
   } else {
-    answerText = trans.__('does not answer (%1)', answer.detail);
-    answerClass = 'jp-lws-mod-error';
+    // Said as what it is: this server could not reach it. Ready pods with an unreachable
+    // endpoint (e.g. a Jupyter server outside the cluster) are a warning, not a failure.
+    answerText = trans.__(
+      'not reachable from this Jupyter server (%1)',
+      answer.detail
+    );
+    answerClass =
+      props.overview.status.state === 'Ready'
+        ? 'jp-lws-mod-warning'
+        : 'jp-lws-mod-error';
   }
   return (
     <section className="jp-lws-Endpoint" data-testid="lws-endpoint">

@@ -150,7 +150,7 @@ describe('DeploymentDetail', () => {
       'llama-leader:8080'
     );
     expect(byTestId(host, 'lws-endpoint-answer')!.textContent).toBe(
-      'does not answer (connection refused)'
+      'not reachable from this Jupyter server (connection refused)'
     );
   });
 
