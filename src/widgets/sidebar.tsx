@@ -91,7 +91,9 @@ export class LwsSidebar extends ReactWidget {
                   className="jp-lws-Sidebar-new"
                   icon={addIcon}
                   tooltip={this._trans.__('New multi-node deployment')}
-                  dataset={{ testid: 'lws-sidebar-new-deployment' }}
+                  // The full attribute name: JupyterLab before 4.3 spreads these keys
+                  // as they are, later releases add the missing 'data-' prefix.
+                  dataset={{ 'data-testid': 'lws-sidebar-new-deployment' }}
                   onClick={this._newDeployment}
                 />
               )}
