@@ -556,6 +556,108 @@ test.describe('sidebar deployments against the local cluster', () => {
     }
   });
 
+  test('a Service named like the LWS is flagged from the objects, with the fix', async ({
+    page
+  }) => {
+    const name = 'ui-clash';
+    remove(name);
+    deleteObjects('services', [name]);
+    // The guide's classic mistake: the API Service takes the LWS's name, and is there first.
+    applyManifest({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: {
+        selector: { [NAME_LABEL]: name, role: 'leader' },
+        ports: [{ name: 'http', port: 8080, targetPort: 8080 }]
+      }
+    });
+    deploy({ name });
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    await lws.openSidebar();
+    try {
+      await deployments.open(name);
+      const clash = deployments.diagnosis('service-name-clash');
+      await expect(clash).toContainText(`The Service "${name}"`);
+      await expect(
+        deployments.diagnosisFix('service-name-clash')
+      ).toContainText(`${name}-leader`);
+      // The controller did not take the Service over: it is still the user's.
+      expect(
+        getObject('service', name)?.metadata?.ownerReferences
+      ).toBeUndefined();
+    } finally {
+      remove(name);
+      deleteObjects('services', [name]);
+    }
+  });
+
+  test('a group the LWS controller keeps recreating keeps its diagnosis, and its logs are read with back-off', async ({
+    page
+  }) => {
+    const name = 'ui-recreate';
+    remove(name);
+    const transcript = readFileSync(
+      join(CORPUS, 'gpu-oom--vllm-15598.txt'),
+      'utf-8'
+    )
+      .split('\n')
+      .filter(line => !line.startsWith('# '));
+    serveLog(`${name}-0`, 'vllm-leader', transcript);
+    const logReads: string[] = [];
+    page.on('request', request => {
+      const match = /\/pods\/([^/?]+)\/log/.exec(request.url());
+      if (match) {
+        logReads.push(match[1]);
+      }
+    });
+    // Each restart makes the controller delete the group and create it again (new uids).
+    deploy({
+      name,
+      podAnnotations: { [SIM_STATE]: 'crash-loop' },
+      restartPolicy: 'RecreateGroupOnPodRestart'
+    });
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    await lws.openSidebar();
+    try {
+      await deployments.open(name);
+      const diagnosis = deployments.diagnosis('gpu-oom');
+      await expect(diagnosis).toBeVisible({ timeout: 30_000 });
+      const uidBefore = podUid(`${name}-0`);
+
+      // Watch for 40 s: the card never goes away while the group comes and goes.
+      const seenFrom = Date.now();
+      let missing = 0;
+      let samples = 0;
+      while (Date.now() - seenFrom < 40_000) {
+        samples += 1;
+        if ((await diagnosis.count()) === 0) {
+          missing += 1;
+        }
+        await page.waitForTimeout(250);
+      }
+      expect(samples).toBeGreaterThan(20);
+      expect(missing).toBe(0);
+
+      // The group really was recreated, and the detail says how often.
+      expect(podUid(`${name}-0`)).not.toBe(uidBefore);
+      await expect(
+        deployments.detail().getByTestId('lws-group-recreated')
+      ).toContainText(/recreated \d+ times/);
+      await expect(
+        deployments.detail().getByTestId('lws-restarts')
+      ).toContainText(/groups? recreated/);
+      // Back-off per pod name: 0, 5, 15, 35 s ... after the first read, whatever the churn.
+      const leaderReads = logReads.filter(pod => pod === `${name}-0`).length;
+      expect(leaderReads).toBeGreaterThanOrEqual(1);
+      expect(leaderReads).toBeLessThanOrEqual(8);
+    } finally {
+      remove(name);
+    }
+  });
+
   test('scale, restart a group and turn NCCL debug off, each with its result', async ({
     page
   }) => {
