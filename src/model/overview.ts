@@ -39,7 +39,10 @@ export function deploymentOverview(
     .sort((a, b) =>
       (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')
     );
-  const events = deploymentEvents(name, pods, allEvents);
+  const events = deploymentEvents(name, pods, allEvents, {
+    uid: lws.metadata?.uid,
+    created: toMillis(lws.metadata?.creationTimestamp)
+  });
   return {
     name,
     summary: describeLws(lws),
@@ -54,11 +57,14 @@ export function deploymentOverview(
 /**
  * The events of a deployment, newest first: about the LWS itself, its StatefulSets
  * (`<name>`, `<name>-<group>`) and its pods (`<name>-<group>`, `<name>-<group>-<worker>`).
+ * With the LWS's `uid` and creation time, those of an earlier LWS of the same name (deleted
+ * and made again: same object names) are left out.
  */
 export function deploymentEvents(
   name: string,
   pods: readonly V1Pod[],
-  events: readonly CoreV1Event[]
+  events: readonly CoreV1Event[],
+  owner: { uid?: string; created?: number } = {}
 ): CoreV1Event[] {
   const podNames = new Set(pods.map(pod => pod.metadata?.name));
   const ownName = new RegExp(`^${escapeRegExp(name)}(-\\d+){0,2}$`);
@@ -66,8 +72,15 @@ export function deploymentEvents(
     .filter(event => {
       const object = event.involvedObject;
       const objectName = object?.name ?? '';
+      if (owner.created !== undefined && eventTime(event) < owner.created) {
+        return false;
+      }
       switch (object?.kind) {
         case 'LeaderWorkerSet':
+          return (
+            objectName === name &&
+            (!owner.uid || !object?.uid || object.uid === owner.uid)
+          );
         case 'Service':
           return objectName === name;
         case 'Pod':

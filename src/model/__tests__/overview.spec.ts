@@ -79,6 +79,38 @@ describe('deploymentEvents', () => {
   });
 });
 
+describe('deploymentEvents of an LWS made again under the same name', () => {
+  it("leaves out the earlier LWS's events (other uid) and its objects' older events", () => {
+    const events = [
+      {
+        ...event('LeaderWorkerSet', 'llama', 'GroupsProgressing', 'old lws', {
+          type: 'Normal',
+          at: '2025-12-24T17:00:30Z'
+        }),
+        involvedObject: { kind: 'LeaderWorkerSet', name: 'llama', uid: 'old' }
+      },
+      {
+        ...event('LeaderWorkerSet', 'llama', 'GroupsProgressing', 'new lws', {
+          type: 'Normal',
+          at: '2025-12-24T17:00:40Z'
+        }),
+        involvedObject: { kind: 'LeaderWorkerSet', name: 'llama', uid: 'new' }
+      },
+      event('Pod', 'llama-0', 'BackOff', 'old pod', {
+        at: '2025-12-24T16:59:00Z'
+      }),
+      event('Pod', 'llama-0', 'Scheduled', 'new pod', {
+        type: 'Normal',
+        at: '2025-12-24T17:00:20Z'
+      })
+    ];
+    const owner = { uid: 'new', created: Date.parse('2025-12-24T17:00:00Z') };
+    expect(
+      deploymentEvents('llama', [], events, owner).map(e => e.message)
+    ).toEqual(['new lws', 'new pod']);
+  });
+});
+
 describe('deploymentOverview', () => {
   it('combines what the LWS says with its live pods', () => {
     const { lws } = managedDeployment();
