@@ -13,8 +13,8 @@ import {
   BUILTIN_PROFILES,
   GPU_CATALOG,
   MODEL_CATALOG,
+  catalogModelFacts,
   findGpu,
-  findModel,
   findProfile,
   formatGB,
   hasErrors,
@@ -559,7 +559,7 @@ async function modelForPlan(
     }
     return facts;
   }
-  const known = findModel(id);
+  const known = catalogModelFacts(id, params);
   if (!known) {
     io.stderr(
       `Model "${id}" is not in the catalog (${MODEL_CATALOG.map(model => model.id).join(', ')}). ` +
@@ -567,7 +567,7 @@ async function modelForPlan(
     );
     return undefined;
   }
-  return params !== undefined ? { ...known, parametersB: params } : known;
+  return known;
 }
 
 /** Issues as text, errors first: `error [id] field: message`. */

@@ -29,6 +29,16 @@ export function specModelFacts(
   return complete ? { known, complete } : { known };
 }
 
+/** The catalog's facts for a model id, with `parametersB` (a user's count) instead of its own. */
+export function catalogModelFacts(
+  id: string,
+  parametersB?: number,
+  catalog: readonly IModelFacts[] = MODEL_CATALOG
+): IModelFacts | undefined {
+  const known = findModel(id, catalog);
+  return known && parametersB !== undefined ? { ...known, parametersB } : known;
+}
+
 /**
  * Partial facts with the defaults filled in (KV heads = attention heads, head dim 128,
  * BF16), or undefined without layers, attention heads and a size (parameters or weights).

@@ -12,6 +12,7 @@ import {
 } from '../../model/downloadProgress';
 import type { IIssue } from '../../model/issues';
 import type { ICachedModel } from '../../model/modelCache';
+import { tokenSecretName } from '../../model/resolve';
 import { translateData } from '../deployments/translateData';
 import type { DownloadsModel } from './DownloadsModel';
 
@@ -139,7 +140,7 @@ function StartForm(props: IDownloadsSectionProps): JSX.Element {
         <input
           className="jp-mod-styled"
           value={tokenSecret}
-          placeholder={trans.__('none, or e.g. %1', 'hf-token')}
+          placeholder={trans.__('none, or e.g. %1', tokenSecretName())}
           data-testid="lws-download-secret"
           onChange={event => setTokenSecret(event.target.value)}
         />
