@@ -2,6 +2,16 @@
 /* eslint-disable jupyter/no-untranslated-string */
 import type { Severity } from './issues';
 import {
+  PLACEMENT_KINDS,
+  RESOURCE_KINDS,
+  blockersOf,
+  describeBlockers,
+  gpusAreTheBlocker,
+  onlyPlacement,
+  parseSchedulingMessage
+} from './scheduling';
+import type { BlockerKind, SchedulingFailure } from './scheduling';
+import {
   HEADS_NOT_DIVISIBLE,
   headsNotDivisibleText,
   tensorParallelChoices
@@ -21,6 +31,15 @@ export type DiagnosisSpec = {
   namespace?: string;
   serviceName?: string;
   hfTokenSecret?: string;
+  /** The model id (organisation/name), for its Hugging Face page. */
+  model?: string;
+  /**
+   * False for a deployment written by hand (no managed-by label, no spec annotation): fixes
+   * then name its own Secret and variable instead of the form's fields.
+   */
+  madeByForm?: boolean;
+  /** Where its containers read the Hugging Face token from (hand-written deployments). */
+  token?: DiagnosisToken;
   engine?: string;
   nodes?: number;
   gpusPerNode?: number;
@@ -28,6 +47,16 @@ export type DiagnosisSpec = {
   pipelineParallel?: number;
   /** Anything truthy (`true`, or the spec's RDMA settings) means the deployment asks for RDMA. */
   rdma?: unknown;
+};
+
+/** How a deployment's containers get their Hugging Face token. */
+export type DiagnosisToken = {
+  /** The variable, e.g. HF_TOKEN. */
+  variable: string;
+  /** valueFrom.secretKeyRef of that variable. */
+  secret?: { name: string; key: string };
+  /** The variable has a literal value in the manifest. */
+  literal?: boolean;
 };
 
 /** The log of one pod of the group. */
@@ -73,6 +102,8 @@ export const UNKNOWN_ERROR = 'unknown-error';
 /** What a rule's texts may use: the matched line's named groups and the spec. */
 type Facts = {
   groups: Record<string, string | undefined>;
+  /** The evidence line. */
+  line: string;
   model?: string;
   spec: DiagnosisSpec;
   rdmaAsked: boolean;
@@ -92,6 +123,8 @@ type Rule = {
   patterns: RegExp[];
   /** The evidence only counts when this holds. */
   when?: (context: Context) => boolean;
+  /** A matched line only counts when this holds. */
+  test?: (line: string) => boolean;
   cause: Text;
   fix: Text;
 };
@@ -124,10 +157,24 @@ export const RULES: readonly Rule[] = [
       // NVIDIA KAI-Scheduler's wording.
       /didn't have enough resources: GPUs/
     ],
-    cause: ({ groups }) =>
-      groups.short && groups.nodes
-        ? `The scheduler found no place for a pod: ${groups.short} of ${groups.nodes} nodes lack enough free GPUs (nvidia.com/gpu).`
-        : 'The scheduler found no node with enough free GPUs (nvidia.com/gpu) for a pod.',
+    // Not when another resource (memory, CPU) is what the nodes with free GPUs lack.
+    test: line => {
+      const failure = parseSchedulingMessage(line);
+      return !failure || !hasGpu(failure) || gpusAreTheBlocker(failure);
+    },
+    cause: ({ groups, line }) => {
+      const failure = parseSchedulingMessage(line);
+      const others = failure
+        ? failure.blockers.filter(blocker => blocker.kind !== 'gpu')
+        : [];
+      const main =
+        groups.short && groups.nodes
+          ? `The scheduler found no place for a pod: ${groups.short} of ${groups.nodes} nodes lack enough free GPUs (nvidia.com/gpu).`
+          : 'The scheduler found no node with enough free GPUs (nvidia.com/gpu) for a pod.';
+      return others.length > 0
+        ? `${main} Besides: ${describeBlockers({ ...failure!, blockers: others })}.`
+        : main;
+    },
     fix: ({ spec }) =>
       (spec.gpusPerNode
         ? `The deployment asks for ${spec.gpusPerNode} GPUs per pod, all on one node, and no node has that many free right now. `
@@ -155,6 +202,52 @@ export const RULES: readonly Rule[] = [
     fix: ({ groups }) =>
       `Check that "${groups.resource ?? 'the RDMA resource'}" is a resource the cluster offers: PCAI names them rdma/rdma_shared_device_a and rdma/rdma_shared_device_b (${GUIDE}, "Enabling GPUDirect RDMA"). ` +
       'If the name is right, no node with free GPUs has a free RDMA device (the RDMA device plugin is missing there, or its devices are all in use): ask your administrator, or deploy without RDMA (slower).'
+  },
+  {
+    id: 'insufficient-resources',
+    title: 'Not enough free memory or CPU on the nodes',
+    severity: 'error',
+    // noderesources/fit.go: "Insufficient memory|cpu|ephemeral-storage|hugepages-<size>" and
+    // "Too many pods"; read per node group by scheduling.ts.
+    patterns: [
+      /[Ii]nsufficient (?:memory|cpu|ephemeral-storage|hugepages-[\w.]+)\b/,
+      /Too many pods/
+    ],
+    test: line => {
+      const failure = parseSchedulingMessage(line);
+      return (
+        failure !== undefined &&
+        blockersOf(failure, RESOURCE_KINDS).length > 0 &&
+        !gpusAreTheBlocker(failure)
+      );
+    },
+    cause: ({ line }) =>
+      `The scheduler found no node with room for a pod: ${describeBlockers(parseSchedulingMessage(line)!)}.` +
+      (hasGpu(parseSchedulingMessage(line)!)
+        ? ' The nodes with free GPUs are the ones short of the other resources, so GPUs are not what is missing.'
+        : ''),
+    fix: ({ line, spec }) => resourceFix(parseSchedulingMessage(line)!, spec)
+  },
+  {
+    id: 'node-placement',
+    title: 'No node is open to the pods',
+    severity: 'error',
+    // tainttoleration, nodeaffinity, nodeunschedulable, interpodaffinity and
+    // podtopologyspread wordings, 1.1x through 1.34 (see scheduling.ts).
+    patterns: [
+      /node\(s\) had (?:untolerated )?taints?\b/,
+      /node\(s\) didn't match (?:Pod's )?node (?:affinity|selector)/,
+      /node\(s\) were unschedulable/,
+      /node\(s\) didn't (?:match pod (?:anti-)?affinity|satisfy existing pods anti-affinity)/,
+      /node\(s\) didn't match pod topology spread constraints/
+    ],
+    test: line => {
+      const failure = parseSchedulingMessage(line);
+      return failure !== undefined && onlyPlacement(failure);
+    },
+    cause: ({ line }) =>
+      `The scheduler may not put the pod on any node: ${describeBlockers(parseSchedulingMessage(line)!)}. No node is short of GPUs or memory; the pod's placement rules, or the nodes' taints, keep it out.`,
+    fix: ({ line }) => placementFix(parseSchedulingMessage(line)!)
   },
   {
     id: 'pvc-not-bound',
@@ -192,6 +285,36 @@ export const RULES: readonly Rule[] = [
       '"unauthorized" or "pull access denied" means a private registry: add an imagePullSecret.'
   },
   {
+    id: 'service-links',
+    title: 'A Service in the namespace overwrote a port setting',
+    severity: 'error',
+    // Kubernetes puts <SERVICE>_PORT=tcp://<ip>:<port> of every Service of the namespace into
+    // each pod (service links). A Service named "vllm" sets VLLM_PORT, which vLLM reads as its
+    // own internal port: vllm/envs.py get_vllm_port (vLLM PR #18209) names it; before, int()
+    // failed on the URI.
+    patterns: [
+      /(?<variable>[A-Z][A-Z0-9_]*_PORT) '(?<uri>tcp:\/\/[^']+)' appears to be a URI/,
+      /invalid literal for int\(\) with base 10: '(?<uri>tcp:\/\/[^']+)'/
+    ],
+    cause: ({ groups }) => {
+      const variable =
+        groups.variable ?? 'A port variable (VLLM_PORT for vLLM)';
+      const service = groups.variable
+        ? groups.variable
+            .replace(/_PORT$/, '')
+            .toLowerCase()
+            .replace(/_/g, '-')
+        : undefined;
+      return (
+        `${variable} holds "${groups.uri}", a Service address that Kubernetes put into the pod, not a port number. ` +
+        `Kubernetes gives every pod <SERVICE>_PORT variables for each Service of the namespace (service links)${service ? `, so a Service named "${service}" sets ${groups.variable}` : ''}, and the engine reads that variable as its own setting.`
+      );
+    },
+    fix:
+      'Rename the Service (for example "vllm" to "vllm-api": never name a Service "vllm" in a namespace that runs vLLM), or set enableServiceLinks: false in the pod spec of the leader and the worker template; pods find Services by DNS name without these variables. ' +
+      'Deployments made by jupyterlab-lws set enableServiceLinks: false.'
+  },
+  {
     id: 'hf-auth',
     title: 'Hugging Face refuses the model to this token',
     severity: 'error',
@@ -212,8 +335,8 @@ export const RULES: readonly Rule[] = [
         ? 'Hugging Face rejected the token itself: it is wrong, expired or revoked, so no download can start.'
         : `${model ? `The model ${model}` : 'The model'} is gated: Hugging Face serves it only to a token whose account accepted the model's license.`,
     fix: ({ model, spec }) =>
-      `Log in at https://huggingface.co/${model ?? '<model>'} and accept the license (some need approval: wait for the e-mail). ` +
-      `Create a read token (Settings, Access Tokens) with that account and store it under the key "token" in the Secret ${spec.hfTokenSecret ? `"${spec.hfTokenSecret}"` : 'named by the hfTokenSecret field'}, never in the manifest. ` +
+      `Log in at ${modelPage(model ?? spec.model)} and accept the license (some need approval: wait for the e-mail). ` +
+      `Create a read token (Settings, Access Tokens) with that account and ${tokenPlace(spec)}. ` +
       `Then redeploy, or download the model into models-pvc first (${GUIDE}, "Pre-download the model files in PVC").`
   },
   {
@@ -615,6 +738,7 @@ function matchRules(
     }
     const facts: Facts = {
       groups: { ...hit.match.groups },
+      line: hit.line,
       model: MODEL_IN_LINE.exec(hit.line)?.groups?.model,
       spec,
       rdmaAsked: context.rdmaAsked
@@ -813,12 +937,97 @@ function firstHit(
   for (const pattern of rule.patterns) {
     for (const line of lines) {
       const match = pattern.exec(line);
-      if (match) {
+      if (match && (!rule.test || rule.test(line))) {
         return { line, match };
       }
     }
   }
   return undefined;
+}
+
+function hasGpu(failure: SchedulingFailure): boolean {
+  return blockersOf(failure, ['gpu']).length > 0;
+}
+
+/** The model's Hugging Face page, or where to find it. */
+function modelPage(model: string | undefined): string {
+  return model
+    ? `https://huggingface.co/${model}`
+    : "the model's page on https://huggingface.co";
+}
+
+/** Where the token goes: the form's Secret field, or the hand-written manifest's own Secret. */
+function tokenPlace(spec: DiagnosisSpec): string {
+  if (spec.madeByForm !== false) {
+    return `store it under the key "token" in the Secret ${spec.hfTokenSecret ? `"${spec.hfTokenSecret}"` : 'named by the hfTokenSecret field'}, never in the manifest`;
+  }
+  const token = spec.token;
+  if (token?.secret) {
+    return `put it in the Secret "${token.secret.name}" under the key "${token.secret.key}", which the containers read as ${token.variable}, then restart the pods`;
+  }
+  if (token?.literal) {
+    return `put it in a Secret and let ${token.variable} read it with valueFrom.secretKeyRef instead of the literal value in the manifest`;
+  }
+  return 'put it in a Secret (kubectl create secret generic hf-token --from-literal=token=...) and give the leader and worker containers the variable HF_TOKEN with valueFrom.secretKeyRef {name: hf-token, key: token}: they set no HF_TOKEN now';
+}
+
+const RESOURCE_FIXES: Partial<
+  Record<BlockerKind, (spec: DiagnosisSpec, resource?: string) => string>
+> = {
+  memory: spec =>
+    'Lower the memory request of the leader and worker containers (resources.requests.memory) to what the nodes have free, ' +
+    `or use fewer GPUs per pod on more nodes${spec.gpusPerNode ? ` (now ${spec.gpusPerNode} per pod)` : ''}: each pod then holds a smaller share of the model and needs less RAM.`,
+  cpu: () =>
+    'Lower the CPU request of the leader and worker containers (resources.requests.cpu), or use fewer GPUs per pod on more nodes.',
+  'ephemeral-storage': () =>
+    "Lower resources.requests.ephemeral-storage and keep the model files on a volume (models-pvc with HF_HOME=/models) instead of the container's disk.",
+  hugepages: () =>
+    'Lower or drop the hugepages request: few nodes reserve huge pages.',
+  pods: () =>
+    'Those nodes run as many pods as they may (their pod limit): wait until pods finish, or ask your administrator.',
+  'other-resource': (_spec, resource) =>
+    `Check that the nodes offer "${resource}" at all (Allocatable in kubectl describe node), and lower the request.`
+};
+
+function resourceFix(failure: SchedulingFailure, spec: DiagnosisSpec): string {
+  const fixes = blockersOf(failure, RESOURCE_KINDS).map(blocker =>
+    RESOURCE_FIXES[blocker.kind]!(spec, blocker.resource)
+  );
+  return (
+    [...new Set(fixes)].join(' ') +
+    ' kubectl describe node shows the Allocatable and "Allocated resources" of each node.'
+  );
+}
+
+// Taints that the node's own condition sets: the node is down, not reserved.
+const CONDITION_TAINT =
+  /^node\.(?:kubernetes\.io|cloudprovider\.kubernetes\.io)\/(?!unschedulable)/;
+
+function placementFix(failure: SchedulingFailure): string {
+  const fixes = blockersOf(failure, PLACEMENT_KINDS).map(blocker => {
+    switch (blocker.kind) {
+      case 'taint': {
+        const key = blocker.taint?.split(':')[0].trim();
+        if (key && CONDITION_TAINT.test(key)) {
+          return `The taint ${key} means the node is not ready (down, unreachable or under pressure): ask your administrator; the pods go there once it recovers.`;
+        }
+        return (
+          'A taint keeps pods off a node unless they tolerate it. If the pods belong on those nodes (GPU nodes are often tainted), add a toleration to the pod spec of the leader and the worker template' +
+          (key
+            ? ` (tolerations: [{key: ${key}, operator: Exists}])`
+            : ' (kubectl describe node shows the Taints)') +
+          '; control-plane nodes are not meant for workloads.'
+        );
+      }
+      case 'node-selector':
+        return "Compare nodeSelector and affinity.nodeAffinity of both templates with the nodes' labels (kubectl get nodes --show-labels): a label no node carries, or a typo, rules out every node.";
+      case 'unschedulable':
+        return 'Cordoned nodes (kubectl cordon or drain, for maintenance) take no new pods: wait, or ask your administrator to uncordon them.';
+      default:
+        return 'Relax the pod affinity, anti-affinity or topologySpreadConstraints of the templates (the annotation leaderworkerset.sigs.k8s.io/exclusive-topology adds such rules), or free nodes that satisfy them.';
+    }
+  });
+  return [...new Set(fixes)].join(' ');
 }
 
 function render(text: Text, facts: Facts): string {

@@ -4,7 +4,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { IDeploymentSummary } from './describe';
 import { describeLws } from './describe';
-import type { DiagnosisEvent, DiagnosisSpec } from './diagnose';
+import type { DiagnosisEvent, DiagnosisSpec, DiagnosisToken } from './diagnose';
 import { age, eventTime, isAboutCurrentPod, toMillis } from './events';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_LABELS } from './lws';
@@ -125,6 +125,12 @@ export function diagnosisSpec(
   set('namespace', summary.namespace ?? lws.metadata?.namespace);
   set('serviceName', summary.serviceName);
   set('hfTokenSecret', summary.spec?.hfTokenSecret);
+  set('model', summary.model);
+  // Made by hand: fixes name its own token Secret and variable, not the form's fields.
+  if (!summary.managed && summary.spec === undefined) {
+    spec.madeByForm = false;
+    set('token', tokenSource(lws));
+  }
   set('engine', summary.engine);
   set('gpusPerNode', summary.gpusPerNode);
   set('tensorParallel', summary.tensorParallel);
@@ -140,6 +146,28 @@ export function diagnosisSpec(
   );
   set('rdma', summary.spec?.rdma ?? (asksRdma ? true : undefined));
   return spec;
+}
+
+/** Variables huggingface_hub reads its token from, in its order of preference. */
+const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
+
+/** Where the containers of an LWS read their Hugging Face token from, if anywhere. */
+export function tokenSource(lws: ILeaderWorkerSet): DiagnosisToken | undefined {
+  const template = lws.spec?.leaderWorkerTemplate;
+  const variables = [template?.leaderTemplate, template?.workerTemplate]
+    .flatMap(t => t?.spec?.containers ?? [])
+    .flatMap(container => container.env ?? []);
+  for (const name of TOKEN_VARIABLES) {
+    const variable = variables.find(candidate => candidate.name === name);
+    const ref = variable?.valueFrom?.secretKeyRef;
+    if (ref?.name) {
+      return { variable: name, secret: { name: ref.name, key: ref.key } };
+    }
+    if (variable?.value !== undefined) {
+      return { variable: name, literal: true };
+    }
+  }
+  return undefined;
 }
 
 /**

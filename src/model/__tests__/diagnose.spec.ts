@@ -173,6 +173,99 @@ describe('diagnose', () => {
     expect(found.cause).toContain('33 of 36 nodes');
   });
 
+  it('reads a memory shortage on the nodes with free GPUs as memory, not GPUs (issue 14)', () => {
+    const found = diagnose({
+      events: [
+        {
+          reason: 'FailedScheduling',
+          message:
+            '0/6 nodes are available: 2 Insufficient nvidia.com/gpu, 4 Insufficient memory. preemption: 0/6 nodes are available: 6 No preemption victims found for incoming pod.'
+        }
+      ],
+      spec: { gpusPerNode: 8 }
+    });
+    expect(found.map(diagnosis => diagnosis.id)).toEqual([
+      'insufficient-resources'
+    ]);
+    expect(found[0].cause).toContain(
+      "4 of 6 nodes lack free memory for the pod's memory request"
+    );
+    expect(found[0].cause).toContain('GPUs are not what is missing');
+    expect(found[0].fix).toContain('resources.requests.memory');
+    expect(found[0].fix).toContain('fewer GPUs per pod');
+    expect(found[0].fix).toContain('(now 8 per pod)');
+  });
+
+  it('still blames GPUs when every node lacks them, and names the other groups', () => {
+    const [found] = diagnoseText(
+      'FailedScheduling: 0/6 nodes are available: 6 Insufficient nvidia.com/gpu, 2 Insufficient memory.'
+    );
+    expect(found.id).toBe('insufficient-gpu');
+    expect(found.cause).toContain(
+      "Besides: 2 of 6 nodes lack free memory for the pod's memory request."
+    );
+  });
+
+  it('explains taints and node selectors in plain words, with a toleration to add', () => {
+    const [found] = diagnoseText(
+      "FailedScheduling: 0/3 nodes are available: 2 node(s) had untolerated taint {nvidia.com/gpu: present}, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    );
+    expect(found.id).toBe('node-placement');
+    expect(found.cause).toContain(
+      '2 of 3 nodes have a taint the pod does not tolerate ({nvidia.com/gpu: present})'
+    );
+    expect(found.fix).toContain('{key: nvidia.com/gpu, operator: Exists}');
+    expect(found.fix).toContain('kubectl get nodes --show-labels');
+  });
+
+  it('says a node-condition taint means the node is down, not that a toleration is missing', () => {
+    const entry = corpus.find(file => file.file.includes('optscale'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.fix).toContain('node.kubernetes.io/unreachable');
+    expect(found.fix).not.toContain('add a toleration');
+  });
+
+  it('names the Service whose link variable overwrote VLLM_PORT', () => {
+    const entry = corpus.find(file => file.file.includes('vllm-34199'))!;
+    const [found] = diagnoseText(entry.body);
+    expect(found.id).toBe('service-links');
+    expect(found.cause).toContain('a Service named "vllm" sets VLLM_PORT');
+    expect(found.fix).toContain('enableServiceLinks: false');
+  });
+
+  it("fills in the model's page from the spec when the log does not name it", () => {
+    const [found] = diagnoseText(
+      'huggingface_hub.errors.GatedRepoError: 403 Client Error.',
+      { model: 'meta-llama/Llama-3.1-8B-Instruct' }
+    );
+    expect(found.id).toBe('hf-auth');
+    expect(found.fix).toContain(
+      'https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct'
+    );
+    expect(found.fix).not.toContain('<model>');
+  });
+
+  it("names a hand-written deployment's own Secret and variable, not the form's field", () => {
+    const gated = 'huggingface_hub.errors.GatedRepoError: 403 Client Error.';
+    const [fromSecret] = diagnoseText(gated, {
+      madeByForm: false,
+      token: {
+        variable: 'HUGGING_FACE_HUB_TOKEN',
+        secret: { name: 'my-hf', key: 'hf_api_token' }
+      }
+    });
+    expect(fromSecret.fix).toContain(
+      'the Secret "my-hf" under the key "hf_api_token", which the containers read as HUGGING_FACE_HUB_TOKEN'
+    );
+    expect(fromSecret.fix).not.toContain('hfTokenSecret');
+    const [none] = diagnoseText(gated, { madeByForm: false });
+    expect(none.fix).toContain('they set no HF_TOKEN now');
+    const [form] = diagnoseText(gated, { hfTokenSecret: 'demo-hf-token' });
+    expect(form.fix).toContain(
+      'under the key "token" in the Secret "demo-hf-token"'
+    );
+  });
+
   it('names the gated model and the token Secret', () => {
     const entry = corpus.find(file => file.file.includes('sglang-pr-14644'))!;
     const [found] = diagnoseText(entry.body, { hfTokenSecret: 'hf-token' });

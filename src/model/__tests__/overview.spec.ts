@@ -217,6 +217,67 @@ describe('diagnosisSpec', () => {
   });
 });
 
+describe('diagnosisSpec: the facts fixes name', () => {
+  it("names a hand-written deployment's own token variable and Secret", () => {
+    const { lws } = guideDeployment();
+    const overview = deploymentOverview(lws, [], [], NOW);
+    // The guide's manifest writes the token into the manifest itself.
+    expect(diagnosisSpec(lws, overview.summary)).toMatchObject({
+      madeByForm: false,
+      token: { variable: 'HF_TOKEN', literal: true }
+    });
+    for (const template of [
+      lws.spec!.leaderWorkerTemplate!.leaderTemplate!,
+      lws.spec!.leaderWorkerTemplate!.workerTemplate!
+    ]) {
+      template.spec!.containers[0].env = [
+        { name: 'HF_HOME', value: '/models' },
+        {
+          name: 'HF_TOKEN',
+          valueFrom: { secretKeyRef: { name: 'team-hf', key: 'hf-token' } }
+        }
+      ];
+    }
+    const spec = diagnosisSpec(
+      lws,
+      deploymentOverview(lws, [], [], NOW).summary
+    );
+    expect(spec.token).toEqual({
+      variable: 'HF_TOKEN',
+      secret: { name: 'team-hf', key: 'hf-token' }
+    });
+    const [found] = diagnose({
+      logs: 'huggingface_hub.errors.GatedRepoError: 403 Client Error.',
+      spec
+    });
+    expect(found.fix).toContain(`https://huggingface.co/${spec.model}`);
+    expect(found.fix).toContain(
+      'the Secret "team-hf" under the key "hf-token"'
+    );
+  });
+
+  it("keeps the form's Secret field for a deployment the form made", () => {
+    const { lws } = managedDeployment({ hfTokenSecret: 'llama-hf-token' });
+    const spec = diagnosisSpec(
+      lws,
+      deploymentOverview(lws, [], [], NOW).summary
+    );
+    expect(spec).toMatchObject({
+      model: 'meta-llama/Llama-3.3-70B-Instruct',
+      hfTokenSecret: 'llama-hf-token'
+    });
+    expect(spec.madeByForm).toBeUndefined();
+    const [found] = diagnose({
+      logs: 'huggingface_hub.errors.GatedRepoError: 403 Client Error.',
+      spec
+    });
+    expect(found.fix).toContain(
+      'https://huggingface.co/meta-llama/Llama-3.3-70B-Instruct'
+    );
+    expect(found.fix).toContain('in the Secret "llama-hf-token"');
+  });
+});
+
 describe('podStatusEvidence', () => {
   it('turns an OOM kill, which only the container status records, into evidence diagnose reads', () => {
     const { lws } = managedDeployment();
