@@ -204,6 +204,10 @@ function podTemplate(
   return {
     metadata: { annotations, labels: appLabels(spec, role) },
     spec: {
+      // No <SERVICE>_PORT=tcp://... variables from the namespace's Services: a Service named
+      // "vllm" would set VLLM_PORT, which vLLM reads as its own port and refuses to start.
+      // Pods find Services by DNS; the API server's KUBERNETES_SERVICE_* variables stay.
+      enableServiceLinks: false,
       containers: [container(spec, engine, role)],
       volumes: volumes(spec)
     }

@@ -129,6 +129,10 @@ function applyDocumentedImprovements(
     const container = template.spec.containers[0];
     container.command = fixedGuideCommand(container.command, engine);
   }
+  // 9. No service-link variables in the pods (a Service named "vllm" sets VLLM_PORT).
+  for (const template of templates(lws)) {
+    template.spec.enableServiceLinks = false;
+  }
   quantitiesAsStrings(lws);
 }
 
