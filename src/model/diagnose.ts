@@ -558,7 +558,7 @@ export const RULES: readonly Rule[] = [
         : `vLLM stopped before loading: it was asked for ${groups.tp ? `${groups.tp} GPUs` : 'more GPUs'} but counts only the GPUs of its own pod${groups.gpus ? ` (${groups.gpus})` : ''}, because nothing told it to span the pods. From v0.11.1 vLLM no longer picks Ray by itself.`,
     fix: ({ groups }) =>
       (groups.local
-        ? 'vLLM builds of November 2025 (around v0.11.1) stop this way with --distributed-executor-backend ray across pods (vLLM issue #28997, fixed by PR #28873): use a newer release, or vllmMode: native. '
+        ? 'vLLM builds of November 2025 (around v0.11.1) stop this way with --distributed-executor-backend ray across pods (vLLM issue #28997, fixed by PR #28873): use v0.12.0 or newer, or vllmMode: native. '
         : '') +
       'Ray mode (multi-node-serving.sh): the leader must pass --distributed-executor-backend ray; the commands jupyterlab-lws renders do. Native mode (vLLM v0.11.1 and later): every pod runs vllm serve with --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS), workers with --headless. Re-render the deployment, or set vllmMode: native. If the command does span the pods, the pod sees fewer GPUs than it asks for: check its nvidia.com/gpu limit and CUDA_VISIBLE_DEVICES.'
   },

@@ -370,6 +370,25 @@ describe('validateSpec', () => {
       ).toContain('vllm-ray-unavailable');
     });
 
+    it('warns about Ray mode across pods on the vLLM releases with the local_world_size bug (vllm#28997)', () => {
+      for (const tag of ['v0.11.1', 'v0.11.2']) {
+        expect(
+          ids({ image: `vllm/vllm-openai:${tag}`, vllmMode: 'ray' })
+        ).toContain('vllm-ray-local-world-size');
+      }
+      for (const tag of ['v0.11.0', 'v0.12.0']) {
+        expect(
+          ids({ image: `vllm/vllm-openai:${tag}`, vllmMode: 'ray' })
+        ).not.toContain('vllm-ray-local-world-size');
+      }
+      expect(
+        ids({ image: 'vllm/vllm-openai:v0.11.1', vllmMode: 'native' })
+      ).not.toContain('vllm-ray-local-world-size');
+      expect(
+        ids({ image: 'vllm/vllm-openai:v0.11.1', vllmMode: 'ray', nodes: 1 })
+      ).not.toContain('vllm-ray-local-world-size');
+    });
+
     it('warns that Ray-mode workers ignore workerArgs', () => {
       expect(
         ids({ image: 'vllm/vllm-openai:v0.10.2', workerArgs: ['--x'] })

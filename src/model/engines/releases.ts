@@ -65,6 +65,15 @@ function release(major: number, minor: number, patch = 0, post = 0): IRelease {
 /** vLLM: the first release with native multi-node serving (`--nnodes`, `--headless`). */
 export const VLLM_FIRST_NATIVE = release(0, 11, 1);
 
+/**
+ * vLLM: the first release known to carry vllm#28873 ("[BugFix] Ray with multiple nodes",
+ * merged 17-18 Nov 2025, after v0.11.1 was cut; in main's weekly summary of 21 Nov 2025).
+ * From v0.11.1 the GPU worker checks its node's share of the world (local_world_size)
+ * against the GPUs it sees, which the Ray backend across nodes failed (vllm#28997). Whether
+ * the v0.11.2 patch release carries the fix was not confirmed, so v0.12.0 counts as first.
+ */
+export const VLLM_RAY_MULTINODE_FIXED = release(0, 12, 0);
+
 /** vLLM: the first release that no longer installs Ray by default (vllm#36170). */
 export const VLLM_FIRST_WITHOUT_RAY = release(0, 18, 0);
 

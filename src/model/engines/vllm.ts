@@ -20,6 +20,7 @@ import type { IRelease } from './releases';
 import {
   VLLM_FIRST_NATIVE,
   VLLM_FIRST_WITHOUT_RAY,
+  VLLM_RAY_MULTINODE_FIXED,
   formatRelease,
   isBefore,
   releaseFromTag
@@ -278,6 +279,25 @@ export const VLLM: IEngine = {
           `vLLM ${formatRelease(choice.version)} no longer installs Ray by default (vllm#36170), so ` +
             'Ray mode (multi-node-serving.sh, which runs `ray start`) may fail in this image. ' +
             'Prefer vllmMode: native (or auto), or an image you know has Ray.',
+          'vllmMode',
+          { vllmMode: 'auto' }
+        )
+      );
+    }
+    if (
+      choice.mode === 'ray' &&
+      resolved.nodes > 1 &&
+      choice.version &&
+      !isBefore(choice.version, VLLM_FIRST_NATIVE) &&
+      isBefore(choice.version, VLLM_RAY_MULTINODE_FIXED)
+    ) {
+      issues.push(
+        warning(
+          'vllm-ray-local-world-size',
+          `vLLM ${formatRelease(choice.version)} with the Ray backend across pods may stop at start with ` +
+            '"local_world_size (N) must be less than or equal to the number of visible devices (M)" ' +
+            '(vllm#28997, fixed by vllm#28873 in v0.12.0). Use vllmMode: native (or auto) with this image, or ' +
+            `Ray mode with vLLM ${formatRelease(VLLM_RAY_MULTINODE_FIXED)} or newer.`,
           'vllmMode',
           { vllmMode: 'auto' }
         )
