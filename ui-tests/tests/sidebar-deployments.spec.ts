@@ -593,6 +593,38 @@ test.describe('sidebar deployments against the local cluster', () => {
     }
   });
 
+  test("a hand-written deployment that breaks the guide's rules says so beside Ready", async ({
+    page
+  }) => {
+    const name = 'ui-405b';
+    remove(name);
+    // 405B in bf16 (~810 GB) on one pod of 8 GPUs: kwok runs it, a real cluster would not.
+    deploy({
+      name,
+      model: 'meta-llama/Llama-3.1-405B-Instruct',
+      size: 1,
+      gpus: 8
+    });
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    await lws.openSidebar();
+    try {
+      await expect(deployments.row(name)).toHaveAttribute(
+        'data-state',
+        'Ready',
+        {
+          timeout: 30_000
+        }
+      );
+      await deployments.open(name);
+      const checks = deployments.detail().getByTestId('lws-spec-checks');
+      await expect(checks).toContainText('Llama-3.1-405B');
+      await expect(checks.locator('li.jp-lws-mod-error')).not.toHaveCount(0);
+    } finally {
+      remove(name);
+    }
+  });
+
   test('a group the LWS controller keeps recreating keeps its diagnosis, and its logs are read with back-off', async ({
     page
   }) => {

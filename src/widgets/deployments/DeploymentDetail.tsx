@@ -15,6 +15,7 @@ import { ncclDebugLevel } from '../../model/deploymentActions';
 import type { Diagnosis } from '../../model/diagnose';
 import type { IEndpoint } from '../../model/endpoint';
 import type { IGroupRecreations } from '../../model/groupRecreations';
+import type { IIssue } from '../../model/issues';
 import type { LeaderWorkerSet } from '../../model/lws';
 import type { IDeploymentOverview } from '../../model/overview';
 import { age, eventTime } from '../../model/events';
@@ -47,6 +48,8 @@ export interface IDeploymentDetailProps extends IDetailCallbacks {
   diagnoses: Diagnosis[];
   /** Recreations of each group by the LWS controller (RecreateGroupOnPodRestart). */
   recreations?: IGroupRecreations[];
+  /** The form's rules run on the deployment as it is (also one written by hand). */
+  checks?: IIssue[];
   endpoint: IEndpoint | null;
   answer: IEndpointAnswer | null;
   checking: boolean;
@@ -115,6 +118,7 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
         <LoadingBar progress={props.progress} trans={trans} />
       )}
       <DiagnosisList diagnoses={props.diagnoses} trans={trans} />
+      <SpecChecks issues={props.checks ?? []} trans={trans} />
 
       <div
         className="jp-lws-Actions"
@@ -385,6 +389,43 @@ function GroupList(props: IDeploymentDetailProps): JSX.Element {
           </ul>
         </div>
       ))}
+    </section>
+  );
+}
+
+// The guide's rules on the deployment as it runs: what the form would have said.
+function SpecChecks(props: {
+  issues: IIssue[];
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { issues, trans } = props;
+  if (issues.length === 0) {
+    return null;
+  }
+  return (
+    <section
+      className="jp-lws-SpecChecks"
+      data-testid="lws-spec-checks"
+      aria-label={trans.__('Checks against the guide')}
+    >
+      <h4 className="jp-lws-SectionTitle">
+        {trans.__('Checks against the guide')}
+      </h4>
+      <ul>
+        {issues.map(issue => (
+          <li
+            key={`${issue.id}:${issue.field ?? ''}`}
+            className={
+              issue.severity === 'error'
+                ? 'jp-lws-mod-error'
+                : 'jp-lws-mod-warning'
+            }
+            data-issue-id={issue.id}
+          >
+            {issue.message}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

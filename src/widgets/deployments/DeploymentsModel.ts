@@ -15,6 +15,8 @@ import type { IGroupRecreations } from '../../model/groupRecreations';
 import { groupRecreations } from '../../model/groupRecreations';
 import type { LeaderWorkerSet } from '../../model/lws';
 import { LWS_LABELS } from '../../model/lws';
+import { deployedSpecIssues } from '../../model/deployedChecks';
+import type { IIssue } from '../../model/issues';
 import { objectFindings } from '../../model/objectChecks';
 import type { IDeploymentOverview } from '../../model/overview';
 import {
@@ -166,6 +168,25 @@ export class DeploymentsModel implements IDisposable {
     ];
     this._diagnoses.set(name, found);
     return found;
+  }
+
+  /**
+   * The form's rules run on the deployment as it is, once per version of its LWS: a
+   * deployment written by hand (e.g. a 405B model on one node) is checked too.
+   */
+  checks(name: string): IIssue[] {
+    const overview = this.overview(name);
+    const version = this.lws(name)?.metadata?.resourceVersion ?? '';
+    if (!overview) {
+      return [];
+    }
+    const cached = this._checks.get(name);
+    if (cached && cached.version === version) {
+      return cached.issues;
+    }
+    const issues = deployedSpecIssues(overview.summary);
+    this._checks.set(name, { version, issues });
+    return issues;
   }
 
   /**
@@ -460,6 +481,7 @@ export class DeploymentsModel implements IDisposable {
   private _viewers = new Map<string, Set<LogStream>>();
   private _diagnoses = new Map<string, Diagnosis[]>();
   private _held = new Map<string, { diagnoses: Diagnosis[]; at: number }>();
+  private _checks = new Map<string, { version: string; issues: IIssue[] }>();
   private _holdTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private _departedTimer: ReturnType<typeof setTimeout> | null = null;
   private _answers = new Map<

@@ -91,6 +91,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
           progress={model.progress(selected)}
           diagnoses={model.diagnoses(selected)}
           recreations={model.recreations(selected)}
+          checks={model.checks(selected)}
           endpoint={endpoint}
           answer={answer}
           checking={checking}
