@@ -5,7 +5,6 @@ import type {
 } from '@jupyterlab/application';
 import { ILayoutRestorer as ILayoutRestorerToken } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -22,7 +21,8 @@ import { LwsSidebar } from './widgets/sidebar';
 const PLUGIN_ID = 'jupyterlab-lws:plugin';
 
 /**
- * The sidebar of multi-node deployments, its commands and the launcher tile.
+ * The sidebar of multi-node deployments and its commands (the launcher tile is the
+ * new-deployment plugin's).
  */
 const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
   id: PLUGIN_ID,
@@ -34,7 +34,6 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
     ITranslator,
     ILayoutRestorerToken,
     ICommandPalette,
-    ILauncher,
     ISettingRegistry
   ],
   activate: (
@@ -42,7 +41,6 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
     translator: ITranslator | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    launcher: ILauncher | null,
     settingRegistry: ISettingRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_lws');
@@ -117,7 +115,6 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
       command: CommandIDs.refresh,
       category: trans.__('Multi-node Serving')
     });
-    void launcher;
     return {
       deployments: sidebar.deployments,
       setEndpointExtras: render => sidebar.setEndpointExtras(render)

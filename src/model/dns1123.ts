@@ -4,7 +4,6 @@
 // DNS-1035 label "since the lws name is used as the name for headless service"
 // (pkg/webhooks/leaderworkerset_webhook.go).
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -14,11 +13,6 @@ export const DNS_LABEL_MAX_LENGTH = 63;
 
 /** Longest DNS subdomain Kubernetes accepts (names of Secrets, PVCs). */
 export const DNS_SUBDOMAIN_MAX_LENGTH = 253;
-
-/** True when `value` is a DNS-1123 label: lowercase alphanumerics and '-', at most 63. */
-export function isDns1123Label(value: string): boolean {
-  return value.length <= DNS_LABEL_MAX_LENGTH && DNS1123_LABEL.test(value);
-}
 
 /** True when `value` is a DNS-1035 label (a DNS-1123 label that starts with a letter). */
 export function isDns1035Label(value: string): boolean {

@@ -7,7 +7,6 @@ import type { IClusterProfile } from './profiles';
 import { DEFAULT_STORAGE, PCAI_GEN1 } from './profiles';
 import { NO_RDMA_SETTINGS } from './rdma';
 import type {
-  EngineName,
   IDeploymentSpec,
   IRdmaSettings,
   IResolvedSpec,
@@ -258,24 +257,4 @@ function stringMap(values: unknown): Record<string, string> {
     map[key] = String(value);
   }
   return map;
-}
-
-/** A new spec as the form starts it: the profile's GPUs, RDMA and storage, one node. */
-export function initialSpec(
-  profile: IClusterProfile = PCAI_GEN1,
-  engine: EngineName = 'vllm'
-): IDeploymentSpec {
-  const spec: IDeploymentSpec = {
-    name: '',
-    engine,
-    model: '',
-    nodes: 1,
-    gpusPerNode: profile.gpusPerNode,
-    rdma: profile.rdma !== undefined,
-    storage: { ...(profile.storage ?? DEFAULT_STORAGE) }
-  };
-  if (profile.gpuType !== undefined) {
-    spec.gpuType = profile.gpuType;
-  }
-  return spec;
 }

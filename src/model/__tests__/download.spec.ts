@@ -20,7 +20,7 @@ import {
 } from '../download';
 import type { IDownloadTarget } from '../download';
 import { DOWNLOAD_SCRIPT } from '../jobScripts.generated';
-import { isDns1123Label } from '../dns1123';
+import { isDns1035Label } from '../dns1123';
 import { buildManifests } from '../manifests';
 import { PCAI_GEN1 } from '../profiles';
 import type { IDeploymentSpec } from '../spec';
@@ -190,7 +190,7 @@ describe('names and labels', () => {
       `org/${'Very_Long.Name-'.repeat(8)}`
     ]) {
       const name = downloadJobName(repo);
-      expect(isDns1123Label(name)).toBe(true);
+      expect(isDns1035Label(name)).toBe(true);
       expect(name.length).toBeLessThanOrEqual(57);
     }
     expect(downloadJobName(GUIDE_MODEL)).toMatch(

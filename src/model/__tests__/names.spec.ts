@@ -5,7 +5,6 @@
 
 import {
   isDns1035Label,
-  isDns1123Label,
   isDns1123Subdomain,
   parseImageReference,
   suggestDnsLabel
@@ -14,7 +13,7 @@ import { shellQuote, shellSplit } from '../engines/commandLine';
 
 describe('DNS names', () => {
   it('tells DNS-1035 labels (LWS names) from DNS-1123 labels', () => {
-    expect(isDns1123Label('70b')).toBe(true);
+    expect(isDns1123Subdomain('70b')).toBe(true);
     expect(isDns1035Label('70b')).toBe(false);
     expect(isDns1035Label('llama-70b')).toBe(true);
     expect(isDns1035Label('llama-')).toBe(false);

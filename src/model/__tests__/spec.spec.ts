@@ -5,7 +5,6 @@
 
 import {
   chooseVllmMode,
-  initialSpec,
   PCAI_GEN1,
   PCAI_GEN2,
   readSpec,
@@ -143,20 +142,5 @@ describe('readSpec', () => {
       'invalid-spec'
     ]);
     expect(readSpec(['name']).spec).toBeUndefined();
-  });
-});
-
-describe('initialSpec', () => {
-  it('starts the form from the profile: its GPUs, RDMA on, its storage, one node', () => {
-    expect(initialSpec(PCAI_GEN1, 'sglang')).toEqual({
-      name: '',
-      engine: 'sglang',
-      model: '',
-      nodes: 1,
-      gpusPerNode: 8,
-      gpuType: 'L40S',
-      rdma: true,
-      storage: { pvc: 'models-pvc', mountPath: '/models' }
-    });
   });
 });

@@ -85,11 +85,6 @@ export function intFlagValue(
   return Number(value);
 }
 
-/** True when `words` contain `flag` itself or as `flag=value`. */
-export function hasFlag(words: readonly string[], flag: string): boolean {
-  return words.some(word => word === flag || word.startsWith(`${flag}=`));
-}
-
 /**
  * Words of an argument line, split on white space, honouring single and double quotes and
  * backslashes (so `--chat-template "a b"` is two words); a `problem` for an open quote.

@@ -32,7 +32,7 @@ import {
 import type { DeploymentsModel } from './DeploymentsModel';
 import type { IAttempt } from './errors';
 import { actionErrorMessage } from './errors';
-import { translateData } from './translateData';
+import { translateData } from '../translateData';
 
 /** The outcome of the last action on a deployment, shown under its actions. */
 export interface IActionResult {

@@ -24,7 +24,7 @@ import type { GroupStatus, PodSummary } from '../../model/status';
 import type { IActionResult, IActionRights } from './DeploymentActions';
 import { DiagnosisList } from './DiagnosisList';
 import { LoadingBar, StateBadge } from './StateBadge';
-import { translateData } from './translateData';
+import { translateData } from '../translateData';
 
 /** What the detail can ask for; each call goes to the actions or the plugin. */
 export interface IDetailCallbacks {
@@ -422,7 +422,7 @@ function SpecChecks(props: {
             }
             data-issue-id={issue.id}
           >
-            {issue.message}
+            {translateData(trans, issue.message)}
           </li>
         ))}
       </ul>

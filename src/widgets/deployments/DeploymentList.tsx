@@ -5,7 +5,7 @@ import type { Diagnosis } from '../../model/diagnose';
 import type { IDeploymentOverview } from '../../model/overview';
 import type { LoadingProgress } from '../../model/loadingProgress';
 import { LoadingBar, StateBadge } from './StateBadge';
-import { translateData } from './translateData';
+import { translateData } from '../translateData';
 
 /** Props of {@link DeploymentList}. */
 export interface IDeploymentListProps {

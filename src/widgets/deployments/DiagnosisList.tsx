@@ -3,7 +3,7 @@ import { errorIcon, infoIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import type { Diagnosis } from '../../model/diagnose';
-import { translateData } from './translateData';
+import { translateData } from '../translateData';
 
 /** Known failures found in a deployment's events and logs: cause, fix and evidence line. */
 export function DiagnosisList(props: {

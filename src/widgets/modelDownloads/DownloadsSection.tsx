@@ -13,7 +13,7 @@ import {
 import type { IIssue } from '../../model/issues';
 import type { ICachedModel } from '../../model/modelCache';
 import { tokenSecretName } from '../../model/resolve';
-import { translateData } from '../deployments/translateData';
+import { translateData } from '../translateData';
 import type { DownloadsModel } from './DownloadsModel';
 
 /** Props of {@link DownloadsSection}. */

@@ -8,6 +8,7 @@ import type { IIssue } from '../../model/issues';
 import type { IDeploymentSpec } from '../../model/spec';
 import { DEFAULT_KV_CACHE_TOKENS, formatGB } from '../../model/sizing';
 import { fieldLabel, inputId } from './fieldLabels';
+import { translateData } from '../translateData';
 
 /** Props of {@link AdvicePanel}. */
 export interface IAdvicePanelProps {
@@ -199,7 +200,7 @@ function IssueItem(props: IAdvicePanelProps & { issue: IIssue }): JSX.Element {
           {fieldLabel(field, trans)}
         </button>
       )}
-      <p>{issue.message}</p>
+      <p>{translateData(trans, issue.message)}</p>
       {issue.fix && (
         <Button
           className="jp-mod-styled"

@@ -7,6 +7,7 @@ import { formFieldOf } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
 import { fieldLabel, inputId } from './fieldLabels';
 import type { NewDeploymentModel } from './model';
+import { translateData } from '../translateData';
 
 /** The catalog's model ids, offered while typing a model. */
 export const MODEL_LIST_ID = 'jp-lws-new-model-catalog';
@@ -115,7 +116,7 @@ function Field(props: {
             data-testid={`lws-new-error-${field}`}
             role="alert"
           >
-            {issue.message}
+            {translateData(trans, issue.message)}
           </p>
         ))}
         {warnings.length > 0 && (

@@ -6,6 +6,7 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 import React from 'react';
 
 import type { NewDeploymentModel } from './model';
+import { translateData } from '../translateData';
 
 /** The preview's two views. */
 export type PreviewTab = 'spec' | 'manifests';
@@ -253,7 +254,7 @@ function PreviewHeader(props: {
                       // The parser repeats the position at the end of its message.
                       issue.message.replace(/ at line \d+, column \d+:?$/, '')
                     )
-                  : issue.message}
+                  : translateData(trans, issue.message)}
               </li>
             ))}
           </ul>
