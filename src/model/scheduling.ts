@@ -4,7 +4,8 @@
 // Formats, from kubernetes/kubernetes pkg/scheduler (1.17 through 1.34):
 // - framework/types.go FitError.Error(): "0/<all> nodes are available: " + the reasons'
 //   histogram, sorted, each "<count> <reason>", joined with ", ", then "."; since 1.22 the
-//   DefaultPreemption post-filter appends " preemption: 0/<all> nodes are available: ...".
+//   DefaultPreemption post-filter appends " preemption: 0/<all> nodes are available: ...";
+//   1.34 puts the DynamicResources post-filter's "no new claims to deallocate, " before it.
 // - plugins/noderesources/fit.go: "Insufficient <resource name>" and "Too many pods".
 // - plugins/tainttoleration: "node(s) had taints that the pod didn't tolerate" (to 1.21),
 //   "node(s) had taint {<key>: <value>}, that the pod didn't tolerate" (1.22-1.24),
@@ -84,8 +85,9 @@ const COUNTED_AFTER = /^(?<reason>.+?) \((?<count>\d+)\)$/;
 export function parseSchedulingMessage(
   line: string
 ): SchedulingFailure | undefined {
-  // The preemption post-filter's tail repeats the header: read only what comes before it.
-  const head = line.replace(/\.?\s*preemption:.*$/, '');
+  // The histogram ends with ". "; post-filter messages follow (1.34: "no new claims to
+  // deallocate, preemption: 0/4 nodes are available: ..."), and repeat the header.
+  const head = line.replace(/\.?\s*preemption:.*$/, '').replace(/\. .*$/, '');
   const header = HEADER.exec(head);
   if (!header) {
     const bare = [

@@ -196,6 +196,22 @@ describe('diagnose', () => {
     expect(found[0].fix).toContain('(now 8 per pod)');
   });
 
+  it("reads kube-scheduler 1.34's message with its DRA post-filter text", () => {
+    // As the local test cluster's kube-scheduler v1.34.4 writes it.
+    const tail =
+      'no new claims to deallocate, preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.';
+    expect(
+      ids(
+        `FailedScheduling: 0/4 nodes are available: 4 Insufficient memory. ${tail}`
+      )
+    ).toEqual(['insufficient-resources']);
+    expect(
+      ids(
+        `FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu. ${tail}`
+      )
+    ).toEqual(['insufficient-gpu']);
+  });
+
   it('still blames GPUs when every node lacks them, and names the other groups', () => {
     const [found] = diagnoseText(
       'FailedScheduling: 0/6 nodes are available: 6 Insufficient nvidia.com/gpu, 2 Insufficient memory.'

@@ -31,6 +31,25 @@ describe('parseSchedulingMessage', () => {
     });
   });
 
+  it("stops at the end of the histogram before 1.34's post-filter messages", () => {
+    // kube-scheduler v1.34.4 of the local test cluster (scripts/cluster), a pod asking for
+    // 2Ti of memory on kwok nodes of 1Ti.
+    const failure = parseSchedulingMessage(
+      '0/4 nodes are available: 4 Insufficient memory. no new claims to deallocate, preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.'
+    )!;
+    expect(failure).toEqual({
+      nodes: 4,
+      blockers: [
+        {
+          kind: 'memory',
+          nodes: 4,
+          reason: 'Insufficient memory',
+          resource: 'memory'
+        }
+      ]
+    });
+  });
+
   it('keeps a taint reason whole although it holds ", " (Kubernetes 1.22-1.24)', () => {
     const failure = parseSchedulingMessage(
       "0/7 nodes are available: 3 Insufficient cpu, 3 node(s) had taint {karpenter.sh/not-ready: }, that the pod didn't tolerate, 4 Insufficient memory."
