@@ -67,3 +67,35 @@ export function launchChromium(extraArgs = []) {
     args: ['--disable-gpu', '--disable-background-networking', ...extraArgs]
   });
 }
+
+/**
+ * Takes the lock that Galata runs and frontend builds share (/tmp/lws-ui.lock, or LWS_UI_LOCK)
+ * and resolves, once held, to a function that releases it: a `flock` child holds it until its
+ * standard input closes, so the lock also goes if this process dies.
+ */
+export function holdUiLock(
+  path = process.env.LWS_UI_LOCK ?? '/tmp/lws-ui.lock'
+) {
+  const holder = spawn(
+    'flock',
+    [path, 'sh', '-c', 'echo held; exec cat >/dev/null'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit']
+    }
+  );
+  return new Promise((resolve, reject) => {
+    holder.stdout.once('data', () => resolve(() => holder.stdin.end()));
+    holder.on('error', reject);
+    holder.on('exit', code =>
+      reject(new Error(`flock ${path} exited (${code})`))
+    );
+  });
+}
+
+/** Resident and peak resident memory of a process, in MB (Linux /proc). */
+export function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf-8');
+  const kb = name =>
+    Number(status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))[1]);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
