@@ -1,11 +1,11 @@
 import { Token } from '@lumino/coreutils';
 
-import type { DeploymentsModel } from './widgets/deployments/DeploymentsModel';
+import type { DeploymentsViewModel } from './widgets/deployments/DeploymentsViewModel';
 
 /** What the sidebar lends other plugins of the extension (the chat). */
 export interface ILwsDeployments {
   /** The live deployments of the namespace. */
-  readonly deployments: DeploymentsModel;
+  readonly deployments: DeploymentsViewModel;
   /** Adds content under a deployment's endpoint in the sidebar's detail (chat, smoke test). */
   setEndpointExtras(
     render: ((deployment: string) => JSX.Element | null) | null

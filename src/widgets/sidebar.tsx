@@ -11,10 +11,10 @@ import React from 'react';
 import type { NamespaceModel } from '../api/namespaceModel';
 import { ContextSummary } from './ContextSummary';
 import { DeploymentActions } from './deployments/DeploymentActions';
-import { DeploymentsModel } from './deployments/DeploymentsModel';
+import { DeploymentsViewModel } from './deployments/DeploymentsViewModel';
 import { DeploymentsPanel } from './deployments/DeploymentsPanel';
 import type { IOpenLogsArgs } from './deployments/openLogs';
-import { DownloadsModel } from './modelDownloads/DownloadsModel';
+import { DownloadsViewModel } from './modelDownloads/DownloadsViewModel';
 import { DownloadsSection } from './modelDownloads/DownloadsSection';
 
 /** Options of {@link LwsSidebar}. */
@@ -40,21 +40,21 @@ export class LwsSidebar extends ReactWidget {
   ) {
     super();
     this.addClass('jp-lws-Sidebar');
-    this.deployments = new DeploymentsModel(model);
+    this.deployments = new DeploymentsViewModel(model);
     this.actions = new DeploymentActions(this.deployments, _trans);
-    this.downloads = new DownloadsModel(model);
+    this.downloads = new DownloadsViewModel(model);
     this._openLogs = options.openLogs ?? (() => undefined);
     this._newDeployment = options.newDeployment ?? null;
   }
 
   /** The deployment list's view model (live overviews, selection, diagnosis). */
-  readonly deployments: DeploymentsModel;
+  readonly deployments: DeploymentsViewModel;
 
   /** The actions on deployments, with their last results. */
   readonly actions: DeploymentActions;
 
   /** The model downloads and the models in the volume. */
-  readonly downloads: DownloadsModel;
+  readonly downloads: DownloadsViewModel;
 
   /** Sets what shows under a deployment's endpoint (the chat plugin's buttons). */
   setEndpointExtras(
@@ -91,7 +91,7 @@ export class LwsSidebar extends ReactWidget {
                   className="jp-lws-Sidebar-new"
                   icon={addIcon}
                   tooltip={this._trans.__('New multi-node deployment')}
-                  // The full attribute name: JupyterLab before 4.3 spreads these keys
+                  // The full attribute name: JupyterLab before 4.4 spreads these keys
                   // as they are, later releases add the missing 'data-' prefix.
                   dataset={{ 'data-testid': 'lws-sidebar-new-deployment' }}
                   onClick={this._newDeployment}

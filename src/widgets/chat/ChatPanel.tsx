@@ -12,19 +12,19 @@ import type { ChatErrorKind, IChatError } from '../../model/chatErrors';
 import type { IAnswerMetrics } from '../../model/chatStream';
 import { answerMetrics } from '../../model/chatStream';
 import { PROBE_CONCURRENCY, PROBE_METRICS } from '../../model/loadProbe';
-import type { ChatModel, IChatTurn } from './ChatModel';
+import type { ChatViewModel, IChatTurn } from './ChatViewModel';
 import { SmokeResultLine } from './SmokeResultLine';
 
 /** What the chat view needs besides its model. */
 export interface IChatViewOptions {
-  model: ChatModel;
+  model: ChatViewModel;
   rendermime: IRenderMimeRegistry;
   trans: TranslationBundle;
   /** Puts a cell calling this deployment into the active notebook (or a new one). */
   insertCode: () => void;
 }
 
-/** The chat with one deployment: a thin view over {@link ChatModel}. */
+/** The chat with one deployment: a thin view over {@link ChatViewModel}. */
 export class ChatView extends ReactWidget {
   constructor(private readonly _options: IChatViewOptions) {
     super();

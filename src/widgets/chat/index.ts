@@ -13,13 +13,13 @@ import { endpointClient } from '../../api/chatClient';
 import { lwsIcon } from '../../icons';
 import { notebookBaseUrl, notebookCode } from '../../model/notebookCode';
 import type { ISmokeResult } from '../../model/smokeTest';
-import type { IChatDeployment } from './ChatModel';
-import { ChatModel, deploymentKey, runSmokeTest } from './ChatModel';
+import type { IChatDeployment } from './ChatViewModel';
+import { ChatViewModel, deploymentKey, runSmokeTest } from './ChatViewModel';
 import { ChatView } from './ChatPanel';
 import { insertNotebookCell } from './insertCode';
 import type { SmokeResults } from './smokeResults';
 
-export type { IChatDeployment } from './ChatModel';
+export type { IChatDeployment } from './ChatViewModel';
 
 /** What the chat panel needs from the plugin. */
 export interface IChatPanelOptions {
@@ -39,7 +39,7 @@ export function createChatPanel(
   options: IChatPanelOptions
 ): MainAreaWidget<ChatView> {
   const { app, deployment, trans } = options;
-  const model = new ChatModel({
+  const model = new ChatViewModel({
     serverSettings: app.serviceManager.serverSettings,
     deployment,
     state: options.state,

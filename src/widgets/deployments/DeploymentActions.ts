@@ -29,7 +29,7 @@ import {
   confirmRestartGroup,
   confirmScaleToZero
 } from './actionDialogs';
-import type { DeploymentsModel } from './DeploymentsModel';
+import type { DeploymentsViewModel } from './DeploymentsViewModel';
 import type { IAttempt } from './errors';
 import { actionErrorMessage } from './errors';
 import { translateData } from '../translateData';
@@ -55,7 +55,7 @@ export interface IActionRights {
  */
 export class DeploymentActions {
   constructor(
-    readonly model: DeploymentsModel,
+    readonly model: DeploymentsViewModel,
     private readonly _trans: TranslationBundle
   ) {}
 
@@ -500,7 +500,7 @@ export class DeploymentActions {
 }
 
 /** The namespace's Kubernetes client the actions send their requests through. */
-type NamespaceClient = NonNullable<DeploymentsModel['namespace']['client']>;
+type NamespaceClient = NonNullable<DeploymentsViewModel['namespace']['client']>;
 
 /** Part of an action worked; the message says which part did not. */
 class PartialFailure extends Error {}

@@ -8,11 +8,11 @@ import type { DeploymentActions } from './DeploymentActions';
 import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
 import { EngineMetrics } from './EngineMetrics';
-import type { DeploymentsModel } from './DeploymentsModel';
+import type { DeploymentsViewModel } from './DeploymentsViewModel';
 
 /** Props of {@link DeploymentsPanel}. */
 export interface IDeploymentsPanelProps {
-  model: DeploymentsModel;
+  model: DeploymentsViewModel;
   actions: DeploymentActions;
   /** Opens the log view of a pod (the plugin's command). */
   openLogs: (deployment: string, pod: string) => void;

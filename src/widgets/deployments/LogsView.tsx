@@ -18,7 +18,7 @@ import type { LogStreamState } from '../../api/logStream';
 import { LogStream } from '../../api/logStream';
 import { LogSearch } from '../../api/logTail';
 import { LWS_LABELS } from '../../model/lws';
-import type { DeploymentsModel } from './DeploymentsModel';
+import type { DeploymentsViewModel } from './DeploymentsViewModel';
 import { atBottom, visibleRows } from './virtualWindow';
 
 /** Height of one log line in pixels; the stylesheet sets the same. */
@@ -26,7 +26,7 @@ export const LOG_LINE_HEIGHT = 18;
 
 /** Options of a {@link LogsView}. */
 export interface ILogsViewOptions {
-  model: DeploymentsModel;
+  model: DeploymentsViewModel;
   deployment: string;
   pod: string;
   /** Lines kept (the `logTailLines` setting). */
@@ -340,7 +340,7 @@ export class LogsView extends ReactWidget {
 }
 
 function podKey(
-  model: DeploymentsModel,
+  model: DeploymentsViewModel,
   deployment: string,
   podName: string
 ): string {

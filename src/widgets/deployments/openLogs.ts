@@ -1,7 +1,7 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { DeploymentsModel } from './DeploymentsModel';
+import type { DeploymentsViewModel } from './DeploymentsViewModel';
 import type { LogsView } from './LogsView';
 
 /** Arguments of the open-logs command. */
@@ -16,7 +16,7 @@ export interface IOpenLogsArgs {
  */
 export function logsOpener(
   shell: JupyterFrontEnd.IShell,
-  model: DeploymentsModel,
+  model: DeploymentsViewModel,
   trans: TranslationBundle,
   tailLines: () => number
 ): (args: IOpenLogsArgs) => Promise<LogsView> {

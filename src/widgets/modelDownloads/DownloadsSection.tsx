@@ -14,11 +14,11 @@ import type { IIssue } from '../../model/issues';
 import type { ICachedModel } from '../../model/modelCache';
 import { tokenSecretName } from '../../model/resolve';
 import { translateData } from '../translateData';
-import type { DownloadsModel } from './DownloadsModel';
+import type { DownloadsViewModel } from './DownloadsViewModel';
 
 /** Props of {@link DownloadsSection}. */
 export interface IDownloadsSectionProps {
-  model: DownloadsModel;
+  model: DownloadsViewModel;
   trans: TranslationBundle;
 }
 
@@ -202,7 +202,7 @@ function progressText(download: IDownloadState, trans: TranslationBundle) {
 
 function DownloadRow(props: {
   download: IDownloadState;
-  model: DownloadsModel;
+  model: DownloadsViewModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { download, model, trans } = props;
@@ -313,7 +313,7 @@ function DownloadRow(props: {
 }
 
 async function confirmDelete(
-  model: DownloadsModel,
+  model: DownloadsViewModel,
   cached: ICachedModel,
   trans: TranslationBundle
 ): Promise<void> {

@@ -2,7 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { DownloadsModel } from './DownloadsModel';
+import type { DownloadsViewModel } from './DownloadsViewModel';
 import { ModelCommandIDs } from './ModelCacheNote';
 
 /**
@@ -11,7 +11,7 @@ import { ModelCommandIDs } from './ModelCacheNote';
  */
 export function addDownloadCommands(
   commands: CommandRegistry,
-  downloads: DownloadsModel,
+  downloads: DownloadsViewModel,
   trans: TranslationBundle,
   showSidebar: () => void
 ): void {

@@ -10,7 +10,7 @@ import type {
 } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
 import { LWS_LABELS } from '../../model/lws';
-import type { ApplyState } from './model';
+import type { ApplyState } from './viewModel';
 
 /** What the outcome view can do besides showing. */
 export interface IApplyActions {

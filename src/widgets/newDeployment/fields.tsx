@@ -6,7 +6,7 @@ import type { FormField, IFormValues } from '../../model/formState';
 import { formFieldOf } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
 import { fieldLabel, inputId } from './fieldLabels';
-import type { NewDeploymentModel } from './model';
+import type { NewDeploymentViewModel } from './viewModel';
 import { translateData } from '../translateData';
 
 /** The catalog's model ids, offered while typing a model. */
@@ -14,7 +14,7 @@ export const MODEL_LIST_ID = 'jp-lws-new-model-catalog';
 
 /** What each fieldset of the form receives. */
 export interface IFieldsetProps {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   /** The issues shown now (computed once per render of the form). */
   issues: readonly IIssue[];
   trans: TranslationBundle;

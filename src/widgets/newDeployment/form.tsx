@@ -15,11 +15,11 @@ import {
   StorageFieldset,
   TokenFieldset
 } from './fieldsets';
-import type { NewDeploymentModel } from './model';
+import type { NewDeploymentViewModel } from './viewModel';
 
 /** Props of {@link NewDeploymentForm}. */
 export interface INewDeploymentFormProps {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   trans: TranslationBundle;
   actions: IApplyActions;
   onDeploy: () => void;
@@ -174,7 +174,7 @@ const DEPLOY_RIGHTS: readonly { resource: string; verbs: string[] }[] = [
 
 /** Where the deployment goes, and what stands in the way before trying. */
 function ClusterNotice(props: {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   trans: TranslationBundle;
 }): JSX.Element {
   const { model, trans } = props;

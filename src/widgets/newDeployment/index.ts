@@ -10,10 +10,10 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { IDeploymentSettings } from '../../model/profileSettings';
 import { resolveSettings } from '../../model/profileSettings';
-import { NewDeploymentModel, proxyCluster } from './model';
+import { NewDeploymentViewModel, proxyCluster } from './viewModel';
 import { NewDeploymentPanel, wrapPanel } from './panel';
 
-export { NewDeploymentModel } from './model';
+export { NewDeploymentViewModel } from './viewModel';
 export { NewDeploymentPanel } from './panel';
 
 /** What {@link createNewDeployment} needs from the application. */
@@ -33,7 +33,7 @@ export interface INewDeploymentOptions {
 export async function createNewDeployment(
   options: INewDeploymentOptions
 ): Promise<MainAreaWidget<NewDeploymentPanel>> {
-  const model = new NewDeploymentModel({
+  const model = new NewDeploymentViewModel({
     settings: resolveSettings(options.settings),
     cluster: proxyCluster(options.serverSettings),
     state: options.state

@@ -26,14 +26,14 @@ import {
 import { AdvicePanel } from './advice';
 import type { IApplyActions } from './applyStatus';
 import { NewDeploymentForm } from './form';
-import type { NewDeploymentModel } from './model';
+import type { NewDeploymentViewModel } from './viewModel';
 import { ModelCacheNote } from '../modelDownloads/ModelCacheNote';
 import { YamlPreview } from './preview';
 import { confirmOverQuota, QuotaNote } from './quota';
 
 /** What the panel needs from the application. */
 export interface INewDeploymentPanelOptions {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   editorServices: IEditorServices;
   contents: Contents.IManager;
   commands: CommandRegistry;
@@ -80,7 +80,7 @@ export class NewDeploymentPanel extends SplitPanel {
     this.setRelativeSizes([0.45, 0.55]);
   }
 
-  readonly model: NewDeploymentModel;
+  readonly model: NewDeploymentViewModel;
   readonly preview: YamlPreview;
 
   /** Scrolls to and focuses an input, opening "Advanced" when it is inside. */
@@ -305,7 +305,7 @@ class FormView extends ReactWidget {
 /** The advice, re-rendered on model changes. */
 class AdviceView extends ReactWidget {
   constructor(
-    private readonly _model: NewDeploymentModel,
+    private readonly _model: NewDeploymentViewModel,
     private readonly _trans: TranslationBundle,
     private readonly _onFix: (fix: Partial<IDeploymentSpec>) => void,
     private readonly _onShowField: (id: string) => void

@@ -5,7 +5,7 @@ import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { PanelLayout, Widget } from '@lumino/widgets';
 import React from 'react';
 
-import type { NewDeploymentModel } from './model';
+import type { NewDeploymentViewModel } from './viewModel';
 import { translateData } from '../translateData';
 
 /** The preview's two views. */
@@ -131,7 +131,7 @@ export class YamlPreview extends Widget {
     }
   }
 
-  private readonly _model: NewDeploymentModel;
+  private readonly _model: NewDeploymentViewModel;
   private readonly _trans: TranslationBundle;
   private readonly _header: PreviewHeaderWidget;
   private readonly _specEditor: CodeEditorWrapper;
@@ -145,7 +145,7 @@ export class YamlPreview extends Widget {
 export namespace YamlPreview {
   /** Options of the preview. */
   export interface IOptions {
-    model: NewDeploymentModel;
+    model: NewDeploymentViewModel;
     editorServices: IEditorServices;
     trans: TranslationBundle;
   }
@@ -154,7 +154,7 @@ export namespace YamlPreview {
 /** The tabs and the sync status above the editors. */
 class PreviewHeaderWidget extends ReactWidget {
   constructor(
-    private readonly _model: NewDeploymentModel,
+    private readonly _model: NewDeploymentViewModel,
     private readonly _trans: TranslationBundle,
     private readonly _onTab: (tab: PreviewTab) => void
   ) {
@@ -205,7 +205,7 @@ function createEditor(
 }
 
 function PreviewHeader(props: {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   tab: PreviewTab;
   trans: TranslationBundle;
   onTab: (tab: PreviewTab) => void;

@@ -16,7 +16,7 @@ import {
   managedDeployment,
   lwsPod
 } from '../../../model/__tests__/deploymentObjects';
-import { DeploymentsModel } from '../DeploymentsModel';
+import { DeploymentsViewModel } from '../DeploymentsViewModel';
 import { LogsView } from '../LogsView';
 import { logsOpener } from '../openLogs';
 import { waitFor as waitForCondition } from '../../../__tests__/waitFor';
@@ -101,7 +101,9 @@ class FakeShell {
 
 function setUp() {
   const namespace = new FakeNamespace();
-  const model = new DeploymentsModel(namespace as unknown as NamespaceModel);
+  const model = new DeploymentsViewModel(
+    namespace as unknown as NamespaceModel
+  );
   const trans = nullTranslator.load('jupyterlab_lws');
   return { namespace, model, trans };
 }

@@ -6,7 +6,7 @@
 import type { IClusterContext } from '../../../api/context';
 import { resolveSettings } from '../../../model/profileSettings';
 import * as resolveModule from '../../../model/resolve';
-import { NewDeploymentModel } from '../model';
+import { NewDeploymentViewModel } from '../viewModel';
 
 const context: IClusterContext = {
   namespace: 'project-user-alice',
@@ -25,7 +25,7 @@ describe('the form resolves a spec once per edit', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('counts resolveSpec calls through an edit, its preview and the quota check', async () => {
-    const model = new NewDeploymentModel({
+    const model = new NewDeploymentViewModel({
       settings: resolveSettings({}),
       cluster: {
         context: async () => context,

@@ -3,7 +3,7 @@ import '../../../api/__tests__/webStreams';
 import { ServerConnection } from '@jupyterlab/services';
 import { StateDB } from '@jupyterlab/statedb';
 
-import { ChatModel } from '../ChatModel';
+import { ChatViewModel } from '../ChatViewModel';
 import { SmokeResults } from '../smokeResults';
 
 const deployment = {
@@ -63,7 +63,7 @@ function server(options: { healthStatus?: number; answer?: string } = {}) {
 }
 
 function chat(settings: ServerConnection.ISettings, state = new StateDB()) {
-  return new ChatModel({
+  return new ChatViewModel({
     serverSettings: settings,
     deployment,
     state,
@@ -71,7 +71,7 @@ function chat(settings: ServerConnection.ISettings, state = new StateDB()) {
   });
 }
 
-describe('ChatModel', () => {
+describe('ChatViewModel', () => {
   it('gates Send on readiness and picks the served model', async () => {
     const loading = chat(server({ healthStatus: 503 }).settings);
     await loading.initialize();
@@ -132,7 +132,7 @@ describe('ChatModel', () => {
   it('records a smoke test with the shared results', async () => {
     const state = new StateDB();
     const results = new SmokeResults(state);
-    const model = new ChatModel({
+    const model = new ChatViewModel({
       serverSettings: server({ answer: 'Hello there' }).settings,
       deployment,
       state,

@@ -13,8 +13,8 @@ import { LwsApiError } from '../../../api/request';
 import { buildManifests } from '../../../model/manifests';
 import { resolveSettings } from '../../../model/profileSettings';
 import { parseSpec } from '../../../model/specYaml';
-import type { IDeploymentCluster } from '../model';
-import { DRAFT_KEY, NewDeploymentModel } from '../model';
+import type { IDeploymentCluster } from '../viewModel';
+import { DRAFT_KEY, NewDeploymentViewModel } from '../viewModel';
 
 const TOKEN = 'hf_typedTokenValue42';
 
@@ -61,7 +61,7 @@ class MemoryTarget implements IApplyTarget {
 }
 
 function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
-  model: NewDeploymentModel;
+  model: NewDeploymentViewModel;
   target: MemoryTarget;
   contexts: IClusterContext[];
   state: StateDB;
@@ -74,7 +74,7 @@ function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
     target: () => target
   };
   const state = options.state ?? new StateDB();
-  const model = new NewDeploymentModel({
+  const model = new NewDeploymentViewModel({
     settings: resolveSettings({}),
     cluster,
     state,
@@ -85,7 +85,7 @@ function setup(options: { context?: IClusterContext; state?: StateDB } = {}): {
 }
 
 /** The guide's 70B example, filled in as the UI test fills it. */
-function fillGuide70b(model: NewDeploymentModel): void {
+function fillGuide70b(model: NewDeploymentViewModel): void {
   model.setValues({ engine: 'sglang' });
   model.setValues({ model: 'meta-llama/Llama-3.3-70B-Instruct' });
   model.setValues({ name: 'llama-70b' });
@@ -94,7 +94,7 @@ function fillGuide70b(model: NewDeploymentModel): void {
 
 const tick = () => new Promise(resolve => setTimeout(resolve, 5));
 
-describe('NewDeploymentModel', () => {
+describe('NewDeploymentViewModel', () => {
   it('starts from the profile and cannot deploy without a model and a context', async () => {
     const { model, target } = setup();
     expect(model.values.gpusPerNode).toBe('8');
@@ -320,7 +320,7 @@ describe('NewDeploymentModel', () => {
   });
 });
 
-describe('NewDeploymentModel quota', () => {
+describe('NewDeploymentViewModel quota', () => {
   function quotaSetup(used: string, fail = false) {
     const { model, target, cluster } = setup();
     const reads: string[] = [];

@@ -91,7 +91,7 @@ export const PROBE_PROMPT =
  * smoke test and the load probe. Views render it and call its methods; it owns every request
  * and aborts them on Stop and on dispose (closing the panel).
  */
-export class ChatModel implements IDisposable {
+export class ChatViewModel implements IDisposable {
   constructor(options: {
     serverSettings: ServerConnection.ISettings;
     deployment: IChatDeployment;

@@ -16,7 +16,10 @@ import {
   lwsPod,
   managedDeployment
 } from '../../../model/__tests__/deploymentObjects';
-import { DEPARTED_NOTICE_MS, DeploymentsModel } from '../DeploymentsModel';
+import {
+  DEPARTED_NOTICE_MS,
+  DeploymentsViewModel
+} from '../DeploymentsViewModel';
 import { waitFor as waitForCondition } from '../../../__tests__/waitFor';
 
 /** The parts of NamespaceModel the view model reads, driven by the test like watches would. */
@@ -81,13 +84,13 @@ function waitFor(predicate: () => boolean): Promise<void> {
   return waitForCondition(predicate, 3000, 5);
 }
 
-describe('DeploymentsModel', () => {
+describe('DeploymentsViewModel', () => {
   let namespace: FakeNamespace;
-  let model: DeploymentsModel;
+  let model: DeploymentsViewModel;
 
   beforeEach(() => {
     namespace = new FakeNamespace();
-    model = new DeploymentsModel(namespace as unknown as NamespaceModel);
+    model = new DeploymentsViewModel(namespace as unknown as NamespaceModel);
   });
 
   afterEach(() => model.dispose());
@@ -252,10 +255,12 @@ describe('DeploymentsModel', () => {
   });
 });
 
-describe('DeploymentsModel connection budget', () => {
+describe('DeploymentsViewModel connection budget', () => {
   it('follows loading leaders in the background until log views need the slots', async () => {
     const namespace = new FakeNamespace();
-    const model = new DeploymentsModel(namespace as unknown as NamespaceModel);
+    const model = new DeploymentsViewModel(
+      namespace as unknown as NamespaceModel
+    );
     const loadingPods = (name: string) => [
       lwsPod(name, 0, 0, { ready: false }),
       lwsPod(name, 0, 1, { ready: true })

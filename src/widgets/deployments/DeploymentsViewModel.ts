@@ -56,7 +56,7 @@ export const DEPARTED_NOTICE_MS = 8_000;
  * from the live watches, the selection, background log reads for loading progress and
  * diagnosis, and endpoint checks. Components render it; they fetch nothing themselves.
  */
-export class DeploymentsModel implements IDisposable {
+export class DeploymentsViewModel implements IDisposable {
   constructor(readonly namespace: NamespaceModel) {
     namespace.changed.connect(this._onNamespaceChanged, this);
     this._onNamespaceChanged();

@@ -79,8 +79,8 @@ export interface IDeploymentCluster {
   quotas?(namespace: string): Promise<IResourceQuota[]>;
 }
 
-/** Options of {@link NewDeploymentModel}. */
-export interface INewDeploymentModelOptions {
+/** Options of {@link NewDeploymentViewModel}. */
+export interface INewDeploymentViewModelOptions {
   settings: IResolvedSettings;
   cluster: IDeploymentCluster;
   state?: IStateDB | null;
@@ -95,8 +95,8 @@ export interface INewDeploymentModelOptions {
  * advice, the YAML preview, and the apply flow. The views render it and call its methods;
  * all domain rules live in `src/model`.
  */
-export class NewDeploymentModel implements IDisposable {
-  constructor(options: INewDeploymentModelOptions) {
+export class NewDeploymentViewModel implements IDisposable {
+  constructor(options: INewDeploymentViewModelOptions) {
     this._settings = options.settings;
     this._cluster = options.cluster;
     this._state = options.state ?? null;

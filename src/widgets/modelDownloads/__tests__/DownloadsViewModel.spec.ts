@@ -6,7 +6,7 @@ import { Signal } from '@lumino/signaling';
 import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import { LwsApiError } from '../../../api/request';
-import { DownloadsModel } from '../DownloadsModel';
+import { DownloadsViewModel } from '../DownloadsViewModel';
 
 interface ICall {
   method: string;
@@ -55,10 +55,10 @@ function job(name: string, finished: boolean): any {
   };
 }
 
-describe('DownloadsModel.start', () => {
+describe('DownloadsViewModel.start', () => {
   it('creates nothing for a malformed request', async () => {
     const { namespace, calls } = fakeNamespace({});
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     const outcome = await model.start({ repo: 'org/a b' });
     expect(outcome.ok).toBe(false);
     expect(calls).toEqual([]);
@@ -66,7 +66,7 @@ describe('DownloadsModel.start', () => {
 
   it('creates nothing when the model volume does not exist', async () => {
     const { namespace, calls } = fakeNamespace({ pvcPhase: null });
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     const outcome = await model.start({ repo: 'org/m' });
     expect(outcome).toEqual({
       ok: false,
@@ -79,7 +79,7 @@ describe('DownloadsModel.start', () => {
     const { namespace, calls } = fakeNamespace({
       jobs: [job('download-m-1', false)]
     });
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     const outcome = await model.start({ repo: 'org/m' });
     expect(outcome).toEqual({
       ok: false,
@@ -96,7 +96,7 @@ describe('DownloadsModel.start', () => {
     const { namespace, calls } = fakeNamespace({
       jobs: [job('download-m-1', true)]
     });
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     const outcome = await model.start({ repo: 'org/m', include: ['*.json'] });
     expect(outcome.ok).toBe(true);
     expect(calls.map(call => call.method)).toEqual([
@@ -114,7 +114,7 @@ describe('DownloadsModel.start', () => {
 
   it('saves a typed token in the Secret first; the Job only names it', async () => {
     const { namespace, calls } = fakeNamespace({});
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     const outcome = await model.start(
       { repo: 'org/gated' },
       'test-token-value'
@@ -146,7 +146,7 @@ describe('DownloadsModel.start', () => {
         }
       }
     ];
-    const model = new DownloadsModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
     expect(await model.deleteCached('org/m')).toBe(false);
     expect(model.cache.error).toBe(
       'org/m is used by llama: delete those deployments first.'

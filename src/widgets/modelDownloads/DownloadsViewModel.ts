@@ -86,7 +86,7 @@ export interface ICacheState {
  * and their logs are read from the start (the script's lines carry their own times, so rate
  * and time left come out right).
  */
-export class DownloadsModel implements IDisposable {
+export class DownloadsViewModel implements IDisposable {
   constructor(
     readonly namespace: NamespaceModel,
     readonly budget: ConnectionBudget = connectionBudget
