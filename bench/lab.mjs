@@ -99,3 +99,13 @@ export function memoryOf(pid) {
     Number(status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))[1]);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
+
+/** Stops a server started by startLab and resolves once it has exited (its port is free). */
+export function stopLab(child) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve();
+  }
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  child.kill();
+  return exited;
+}

@@ -35,7 +35,8 @@ import {
   launchChromium,
   memoryOf,
   readCluster,
-  startLab
+  startLab,
+  stopLab
 } from './lab.mjs';
 
 const option = (name, fallback) => {
@@ -534,7 +535,7 @@ async function main() {
   } finally {
     closeWatch();
     await browser.close();
-    lab.kill();
+    await stopLab(lab);
     release();
   }
 }

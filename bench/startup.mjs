@@ -5,7 +5,7 @@
  * in Debian's Chromium, so machine noise hits both alike.
  *
  * Prints, as ratios against that same-run baseline: the time until JupyterLab is restored,
- * and the JavaScript bytes loaded; and the number of requests to the extension's API made while
+ * and the JavaScript bytes loaded (the extension's own also gzipped); and the number of requests to the extension's API made while
  * the sidebar stays closed (the design says: none).
  *
  * usage: node bench/startup.mjs [--runs 7]
@@ -14,6 +14,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { launchChromium, readCluster, startLab as startLabAt } from './lab.mjs';
 
@@ -42,6 +43,8 @@ async function loadOnce(browser, port) {
   const page = await browser.newPage();
   let jsBytes = 0;
   let apiRequests = 0;
+  // The extension's own JavaScript loaded at start-up (the eager part), raw and gzipped.
+  const own = { bytes: 0, gzipped: 0 };
   page.on('request', request => {
     if (request.url().includes('/lws/api/')) {
       apiRequests += 1;
@@ -50,8 +53,12 @@ async function loadOnce(browser, port) {
   page.on('response', async response => {
     if (response.request().resourceType() === 'script') {
       const length = Number(response.headers()['content-length'] ?? 0);
-      jsBytes +=
-        length || (await response.body().catch(() => Buffer.alloc(0))).length;
+      const body = await response.body().catch(() => Buffer.alloc(0));
+      jsBytes += length || body.length;
+      if (response.url().includes('/extensions/jupyterlab-lws/')) {
+        own.bytes += body.length;
+        own.gzipped += gzipSync(body, { level: 9 }).length;
+      }
     }
   });
   await page.goto(`http://127.0.0.1:${port}/lab?reset`, {
@@ -66,7 +73,7 @@ async function loadOnce(browser, port) {
   // Let late requests show up: a start-up request of the extension would come now.
   await page.waitForTimeout(1500);
   await page.close();
-  return { restoredAt, jsBytes, apiRequests };
+  return { restoredAt, jsBytes, apiRequests, own };
 }
 
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -101,6 +108,10 @@ try {
   );
   console.log(
     `  extension API requests with the sidebar closed: ${Math.max(...ext.map(r => r.apiRequests))}`
+  );
+  const own = ext[ext.length - 1].own;
+  console.log(
+    `  jupyterlab-lws JavaScript loaded at start-up (eager): ${own.bytes} B, gzipped ${own.gzipped} B`
   );
 } finally {
   await browser.close();
