@@ -133,7 +133,8 @@ test.describe('diagnoses fit the deployment', () => {
       await expect(deployments.rowDiagnosis(name)).toHaveAttribute(
         'data-diagnosis-id',
         'insufficient-resources',
-        { timeout: 30_000 }
+        // The scheduler's first FailedScheduling event can take a while on a busy machine.
+        { timeout: 60_000 }
       );
       await deployments.open(name);
       const diagnosis = deployments.diagnosis('insufficient-resources');
