@@ -205,7 +205,7 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'insufficient-resources',
-    title: 'Not enough free memory or CPU on the nodes',
+    title: "No node has room for the pod's resource requests",
     severity: 'error',
     // noderesources/fit.go: "Insufficient memory|cpu|ephemeral-storage|hugepages-<size>" and
     // "Too many pods"; read per node group by scheduling.ts.
