@@ -343,6 +343,14 @@ async def synthetic(client, direct: str, proxied: str, auth: dict, args, pids: d
         f"synthetic SSE server, {args.runs} alternating single streams of 200 chunks 5 ms apart: "
         "one-way latency per chunk (written -> read by the client)"
     )
+    first = {
+        side: statistics.median(s.events[0][0] - s.started for s in streams)
+        for side, streams in single.items()
+    }
+    print(
+        f"  first chunk (request sent -> first chunk read), median: direct {ms(first['direct'])}"
+        f"  proxied {ms(first['proxied'])}  (+{ms(first['proxied'] - first['direct'])})"
+    )
     direct_lat, proxied_lat = one_way(single["direct"]), one_way(single["proxied"])
     for q, label in ((0.5, "p50"), (0.99, "p99")):
         d, p = quantile(direct_lat, q), quantile(proxied_lat, q)
@@ -386,6 +394,16 @@ async def measure(args, base: str, services: dict, pids: dict) -> None:
     auth = {"Authorization": f"token {TOKEN}"}
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(timeout=600, limits=limits, trust_env=False) as client:
+        # The floor of any request to this Jupyter server: what part of a proxied TTFT is
+        # Jupyter's own request handling (authentication, routing) rather than the relay.
+        floor = []
+        for _ in range(20):
+            started = time.monotonic_ns()
+            (await client.get(f"{base}/api/status", headers=auth)).raise_for_status()
+            floor.append(time.monotonic_ns() - started)
+        print(
+            f"Jupyter server round trip (GET /api/status, median of 20): {ms(quantile(floor, 0.5))}"
+        )
         if not args.synthetic_only:
             await real_engine(
                 client,
