@@ -179,7 +179,9 @@ export const RULES: readonly Rule[] = [
       (spec.gpusPerNode
         ? `The deployment asks for ${spec.gpusPerNode} GPUs per pod, all on one node, and no node has that many free right now. `
         : 'Each pod needs all its GPUs on one node, and no node has that many free right now. ') +
-      'Lower "GPUs per node" or the number of nodes or replicas, or wait until other workloads release their GPUs. ' +
+      (spec.madeByForm === false
+        ? 'Lower the nvidia.com/gpu limit of the leader and worker containers (and the tensor parallel size with it), or the LWS size or replicas, or wait until other workloads release their GPUs. '
+        : 'Lower "GPUs per node" or the number of nodes or replicas, or wait until other workloads release their GPUs. ') +
       `Prefer whole nodes (${GUIDE}: power-of-2 GPUs, whole nodes).`
   },
   {
@@ -357,9 +359,9 @@ export const RULES: readonly Rule[] = [
     ],
     cause: ({ model }) =>
       `Hugging Face has no model ${model ? `"${model}"` : 'with this id'}, or it is private and the token cannot see it.`,
-    fix:
+    fix: ({ spec }) =>
       'Check the model id for typos and capitals: it reads "organisation/name", for example meta-llama/Llama-3.3-70B-Instruct. ' +
-      'A private model needs a token of an account with access in the token Secret. ' +
+      `A private model needs a read token of an account with access: ${tokenPlace(spec)}. ` +
       `A model downloaded into the volume needs HF_HOME set to the folder that holds hub/ (${GUIDE}: HF_HOME=/models, model under /models/hub).`
   },
   {

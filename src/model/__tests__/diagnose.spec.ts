@@ -276,6 +276,22 @@ describe('diagnose', () => {
     expect(fromSecret.fix).not.toContain('hfTokenSecret');
     const [none] = diagnoseText(gated, { madeByForm: false });
     expect(none.fix).toContain('they set no HF_TOKEN now');
+    const [missing] = diagnoseText(
+      'huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error.',
+      { madeByForm: false, token: { variable: 'HF_TOKEN', literal: true } }
+    );
+    expect(missing.id).toBe('model-not-found');
+    expect(missing.fix).toContain(
+      'let HF_TOKEN read it with valueFrom.secretKeyRef instead of the literal value'
+    );
+    const [gpus] = diagnoseText(
+      'FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu.',
+      { madeByForm: false }
+    );
+    expect(gpus.fix).toContain(
+      'Lower the nvidia.com/gpu limit of the leader and worker containers'
+    );
+    expect(gpus.fix).not.toContain('"GPUs per node"');
     const [form] = diagnoseText(gated, { hfTokenSecret: 'demo-hf-token' });
     expect(form.fix).toContain(
       'under the key "token" in the Secret "demo-hf-token"'
