@@ -12,6 +12,12 @@ export const SERVICE_NAME_CLASH = 'service-name-clash';
 /** An HF token variable holds a shell reference (`$HF_TOKEN`) that Kubernetes never expands. */
 export const TOKEN_PLACEHOLDER = 'hf-token-placeholder';
 
+/** A Service whose link variables (`<NAME>_PORT=tcp://...`) overwrite one of vLLM's settings. */
+export const SERVICE_LINK_CLASH = 'service-link-clash';
+
+/** vLLM settings that a Service's link variables can overwrite (vllm/envs.py). */
+const VLLM_PORT_VARIABLES = ['VLLM_PORT', 'VLLM_DP_MASTER_PORT'];
+
 /** Environment variables huggingface_hub reads a token from. */
 const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
 
@@ -28,7 +34,11 @@ export function objectFindings(
   lws: ILeaderWorkerSet,
   services: readonly V1Service[]
 ): Diagnosis[] {
-  return [...serviceNameClash(lws, services), ...tokenPlaceholders(lws)];
+  return [
+    ...serviceNameClash(lws, services),
+    ...serviceLinkClash(lws, services),
+    ...tokenPlaceholders(lws)
+  ];
 }
 
 function serviceNameClash(
@@ -59,6 +69,57 @@ function serviceNameClash(
       evidence: `Service ${name}: ${headless ? 'headless, ' : `type ${service.spec?.type ?? 'ClusterIP'}, `}not owned by LeaderWorkerSet ${name}`
     }
   ];
+}
+
+/**
+ * Kubernetes gives every pod `<SERVICE>_PORT=tcp://<ip>:<port>` for each Service of the
+ * namespace unless the pod spec sets enableServiceLinks: false; a Service named "vllm" so
+ * sets VLLM_PORT, which vLLM reads as its own port and refuses (the service-links rule of
+ * diagnose.ts reads the resulting error from the log).
+ */
+function serviceLinkClash(
+  lws: ILeaderWorkerSet,
+  services: readonly V1Service[]
+): Diagnosis[] {
+  const template = lws.spec?.leaderWorkerTemplate;
+  const pods = [template?.leaderTemplate, template?.workerTemplate].filter(
+    pod => pod !== undefined
+  );
+  const runsVllm = pods.some(pod =>
+    (pod.spec?.containers ?? []).some(container =>
+      [
+        container.image ?? '',
+        ...(container.command ?? []),
+        ...(container.args ?? [])
+      ].some(word => /vllm/i.test(word))
+    )
+  );
+  const linked = pods.some(pod => pod.spec?.enableServiceLinks !== false);
+  if (!runsVllm || !linked) {
+    return [];
+  }
+  return services.flatMap(service => {
+    const name = service.metadata?.name ?? '';
+    const variable = `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+    if (!VLLM_PORT_VARIABLES.includes(variable)) {
+      return [];
+    }
+    return [
+      {
+        id: SERVICE_LINK_CLASH,
+        severity: 'warning' as const,
+        title: `The Service "${name}" sets ${variable} in every pod of the namespace`,
+        cause:
+          `Kubernetes puts ${variable}=tcp://<cluster IP>:<port> of the Service "${name}" into each pod it starts (service links), ` +
+          `and vLLM reads ${variable} as its own setting: a vLLM pod started after the Service stops with "${variable} ... appears to be a URI" ` +
+          '(older vLLM: "invalid literal for int()").',
+        fix:
+          `Set enableServiceLinks: false in the pod spec of the leader and the worker template, or rename the Service "${name}" ` +
+          `(for example "${name}-api"). Pods find Services by DNS name without these variables.`,
+        evidence: `Service ${name} in the namespace; the LWS's pods do not set enableServiceLinks: false`
+      }
+    ];
+  });
 }
 
 function tokenPlaceholders(lws: ILeaderWorkerSet): Diagnosis[] {

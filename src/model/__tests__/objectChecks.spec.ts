@@ -2,10 +2,11 @@ import type { V1Service } from '@kubernetes/client-node';
 
 import {
   objectFindings,
+  SERVICE_LINK_CLASH,
   SERVICE_NAME_CLASH,
   TOKEN_PLACEHOLDER
 } from '../objectChecks';
-import { managedDeployment } from './deploymentObjects';
+import { guideDeployment, managedDeployment } from './deploymentObjects';
 
 function service(
   name: string,
@@ -96,5 +97,21 @@ describe('objectFindings', () => {
 
   it('finds nothing in the deployments the form makes', () => {
     expect(objectFindings(lws, [service('llama-leader')])).toEqual([]);
+  });
+});
+
+describe('objectFindings: service links', () => {
+  it('warns that a Service named vllm sets VLLM_PORT in the pods of a hand-written vLLM deployment', () => {
+    const { lws } = guideDeployment();
+    const found = objectFindings(lws, [service('vllm'), service('vllm-api')]);
+    expect(found.map(f => f.id)).toEqual([SERVICE_LINK_CLASH]);
+    expect(found[0].severity).toBe('warning');
+    expect(found[0].title).toContain('"vllm" sets VLLM_PORT');
+    expect(found[0].fix).toContain('enableServiceLinks: false');
+  });
+
+  it("says nothing for the form's deployments, which turn service links off", () => {
+    const { lws } = managedDeployment({ name: 'llama' });
+    expect(objectFindings(lws, [service('vllm')])).toEqual([]);
   });
 });
