@@ -19,6 +19,11 @@ export function isDns1035Label(value: string): boolean {
   return value.length <= DNS_LABEL_MAX_LENGTH && DNS1035_LABEL.test(value);
 }
 
+/** True when `value` has a DNS-1035 label's characters and shape, whatever its length. */
+export function hasDns1035Form(value: string): boolean {
+  return DNS1035_LABEL.test(value);
+}
+
 /** True when `value` is a DNS-1123 subdomain (dot-separated labels, at most 253). */
 export function isDns1123Subdomain(value: string): boolean {
   return (

@@ -12,6 +12,7 @@ import { joinArgs, splitArgs } from './engines/commandLine';
 import type { IIssue } from './issues';
 import { error } from './issues';
 import type { IClusterProfile } from './profiles';
+import { nonAsciiNote, shown } from './shownText';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -209,7 +210,8 @@ export function specFromForm(values: IFormValues): {
       issues.push(
         error(
           'form-not-a-number',
-          `"${values[field].trim()}" is not a number.`,
+          `${shown(values[field].trim())} is not a number.` +
+            nonAsciiNote(values[field]),
           field
         )
       );
@@ -304,8 +306,20 @@ export function formFromSpec(
   spec: IDeploymentSpec,
   previous: Pick<IFormValues, 'profileId' | 'nameEdited' | 'name'>
 ): IFormValues {
-  const str = (value: unknown) =>
-    value === undefined || value === null ? '' : String(value);
+  // A hand-written spec may hold anything anywhere: never assume a field's type here
+  // (validation names the wrong ones); an object even may lack a usable toString.
+  const str = (value: unknown): string =>
+    value === undefined || value === null
+      ? ''
+      : typeof value === 'object'
+        ? jsonText(value)
+        : String(value);
+  const list = (value: unknown): unknown[] =>
+    Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const mapping = (value: unknown): [string, unknown][] =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.entries(value)
+      : [];
   const rdma = spec.rdma;
   const rdmaObject =
     rdma !== null && typeof rdma === 'object' ? rdma : undefined;
@@ -323,7 +337,8 @@ export function formFromSpec(
     profileId: previous.profileId,
     name,
     nameEdited:
-      previous.nameEdited || (name !== '' && name !== suggestName(spec.model)),
+      previous.nameEdited ||
+      (name !== '' && name !== suggestName(str(spec.model))),
     engine: spec.engine,
     model: str(spec.model),
     nodes: str(spec.nodes),
@@ -337,9 +352,9 @@ export function formFromSpec(
     distPort: str(spec.distPort),
     serviceName: str(spec.serviceName),
     rdma: rdma === true || rdmaObject !== undefined,
-    rdmaNetworks: (rdmaObject?.networks ?? []).join('\n'),
-    rdmaResources: Object.entries(rdmaObject?.resources ?? {})
-      .map(([resource, value]) => `${resource}: ${value}`)
+    rdmaNetworks: list(rdmaObject?.networks).map(str).join('\n'),
+    rdmaResources: mapping(rdmaObject?.resources)
+      .map(([resource, value]) => `${resource}: ${str(value)}`)
       .join('\n'),
     rdmaAddrFamily: str(rdmaObject?.addrFamily),
     ncclDebug:
@@ -352,11 +367,11 @@ export function formFromSpec(
     storagePvc: str(storageObject?.pvc),
     storageMountPath: str(storageObject?.mountPath),
     hfTokenSecret: str(spec.hfTokenSecret),
-    engineArgs: joinArgs(spec.engineArgs),
-    leaderArgs: joinArgs(spec.leaderArgs),
-    workerArgs: joinArgs(spec.workerArgs),
-    env: Object.entries(spec.env ?? {})
-      .map(([key, value]) => `${key}=${value}`)
+    engineArgs: joinArgs(list(spec.engineArgs).map(str)),
+    leaderArgs: joinArgs(list(spec.leaderArgs).map(str)),
+    workerArgs: joinArgs(list(spec.workerArgs).map(str)),
+    env: mapping(spec.env)
+      .map(([key, value]) => `${key}=${str(value)}`)
       .join('\n'),
     vllmMode: vllmModeValue(spec.vllmMode),
     trustRemoteCode: spec.trustRemoteCode === true,
@@ -440,7 +455,7 @@ export function parseEnv(text: string): {
     if (equals <= 0) {
       return {
         value: {},
-        problem: `Line ${index + 1} ("${line}") is not NAME=value.`
+        problem: `Line ${index + 1} (${shown(line)}) is not NAME=value.`
       };
     }
     value[line.slice(0, equals).trim()] = line.slice(equals + 1).trim();
@@ -460,7 +475,7 @@ export function parseResources(text: string): {
     if (!match || count === null || count === undefined) {
       return {
         value: {},
-        problem: `"${item}" is not "resource: count", e.g. "rdma/rdma_shared_device_a: 1".`
+        problem: `${shown(item)} is not "resource: count", e.g. "rdma/rdma_shared_device_a: 1".`
       };
     }
     value[match[1]] = count;
@@ -486,6 +501,15 @@ export function parseNumber(text: string): number | undefined | null {
     return null;
   }
   return Number(trimmed);
+}
+
+/** JSON of a value from a file, or a placeholder for one that contains itself. */
+function jsonText(value: object): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '';
+  }
 }
 
 function vllmModeValue(mode: VllmMode | undefined): IFormValues['vllmMode'] {

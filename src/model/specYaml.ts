@@ -1,10 +1,22 @@
 // The spec file format (YAML, of which JSON is a subset) and the manifests' YAML.
 
-import { parseAllDocuments, stringify } from 'yaml';
+import type { Document } from 'yaml';
+import { LineCounter, parseAllDocuments, stringify, visit } from 'yaml';
 import type { IIssue } from './issues';
 import { error, warning } from './issues';
 import type { IDeploymentSpec } from './spec';
 import { SPEC_FIELDS } from './spec';
+import { shown } from './shownText';
+
+/** The largest spec file read, in characters: specs are a few kilobytes. */
+export const SPEC_MAX_LENGTH = 1_000_000;
+
+/**
+ * Aliases (`*name`) a spec may expand. YAML's "billion laughs" nests anchors so that a few
+ * lines expand to gigabytes; the `yaml` library stops at this count (its default, set here so
+ * the limit is visible) and the spec is refused with a message instead of freezing the page.
+ */
+export const SPEC_MAX_ALIAS_COUNT = 100;
 
 /** Output options shared by every YAML we write: no line folding of long commands. */
 const YAML_OUTPUT = { lineWidth: 0, minContentWidth: 0 } as const;
@@ -17,7 +29,11 @@ export function parseSpec(text: string): {
   spec?: IDeploymentSpec;
   issues: IIssue[];
 } {
-  const documents = parseAllDocuments(text);
+  if (text.length > SPEC_MAX_LENGTH) {
+    return { issues: [tooLong(text)] };
+  }
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter });
   if (!Array.isArray(documents)) {
     // An empty stream: parseAllDocuments returns an EmptyStream object.
     return {
@@ -49,7 +65,58 @@ export function parseSpec(text: string): {
       ]
     };
   }
-  return readSpec(documents[0].toJS());
+  let raw: unknown;
+  try {
+    raw = documents[0].toJS({ maxAliasCount: SPEC_MAX_ALIAS_COUNT });
+  } catch (reason) {
+    return { issues: [unreadable(documents[0], lineCounter, reason)] };
+  }
+  return readSpec(raw);
+}
+
+/** The refusal of a file too long to be a spec, naming its longest line. */
+function tooLong(text: string): IIssue {
+  let longest = { line: 0, length: 0 };
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    if (stop - start > longest.length) {
+      longest = { line, length: stop - start };
+    }
+    start = stop + 1;
+  }
+  return error(
+    'spec-too-long',
+    `The spec has ${text.length} characters, more than the ${SPEC_MAX_LENGTH} a spec may have ` +
+      `(they are a few kilobytes); line ${longest.line} alone has ${longest.length}.`
+  );
+}
+
+/** Why a parsed document cannot become a value: an alias bomb, or a broken alias. */
+function unreadable(
+  document: Document.Parsed,
+  lineCounter: LineCounter,
+  reason: unknown
+): IIssue {
+  let where = '';
+  visit(document, {
+    Alias(_key, node) {
+      if (node.range) {
+        const { line, col } = lineCounter.linePos(node.range[0]);
+        where = `line ${line}, column ${col}: `;
+      }
+      return visit.BREAK;
+    }
+  });
+  const message = reason instanceof Error ? reason.message : String(reason);
+  return error(
+    'yaml-syntax',
+    /alias count/i.test(message)
+      ? `${where}the aliases (*name) expand more than ${SPEC_MAX_ALIAS_COUNT} times, as a "billion laughs" ` +
+          'YAML bomb does; a spec needs no aliases. Write the values out.'
+      : `${where}${shown(firstLine(message), 200)}`
+  );
 }
 
 /**
@@ -81,10 +148,10 @@ export function readSpec(raw: unknown): {
       issues.push(
         warning(
           'unknown-field',
-          `Unknown field "${key}" is ignored.` +
+          `Unknown field ${shown(key)} is ignored.` +
             (suggestion ? ` Did you mean "${suggestion}"?` : '') +
             ` Known fields: ${SPEC_FIELDS.join(', ')}.`,
-          key
+          key.slice(0, 256)
         )
       );
     }

@@ -5,6 +5,7 @@
 import type { IGpuFacts, IModelFacts } from './catalog';
 import { findGpu, GPU_CATALOG, MODEL_CATALOG } from './catalog';
 import {
+  hasDns1035Form,
   isDns1035Label,
   isDns1123Subdomain,
   lwsNameMaxLength,
@@ -26,6 +27,7 @@ import {
   RDMA_PARTS_TEXT
 } from './rdma';
 import { defaultServiceName, resolveSpec, tokenSecretName } from './resolve';
+import { nonAsciiNote, shown } from './shownText';
 import {
   estimateMemory,
   formatGB,
@@ -37,6 +39,7 @@ import {
   tensorParallelFits
 } from './sizing';
 import type { IDeploymentSpec, IResolvedSpec } from './spec';
+import { fieldTypeIssues } from './specTypes';
 
 /** Options of `validateSpec`. */
 export interface IValidateOptions {
@@ -60,6 +63,15 @@ const GENERATED_VARIABLES: Record<string, string> = {
   NCCL_DEBUG: 'ncclDebug',
   [ADDR_FAMILY_VARIABLE]: 'rdma.addrFamily'
 };
+
+/**
+ * The longest model id or path accepted: Hugging Face ids have at most 96 characters, paths
+ * under the model storage rarely more than a few hundred.
+ */
+const MODEL_MAX_LENGTH = 512;
+
+/** The largest count Kubernetes stores (replicas, sizes and resource counts are int32). */
+const INT32_MAX = 2_147_483_647;
 
 /** Kubernetes' rule for environment variable names (C identifiers plus '-' and '.'). */
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
@@ -110,16 +122,20 @@ export function inspectSpec(
         'unknown-engine',
         spec.engine === undefined || spec.engine === null
           ? `No engine: set engine to one of ${ENGINE_NAMES.join(', ')}.`
-          : `Unknown engine "${String(spec.engine)}": use one of ${ENGINE_NAMES.join(', ')}.`,
+          : `Unknown engine ${shown(spec.engine)}: use one of ${ENGINE_NAMES.join(', ')}.`,
         'engine'
       )
     );
   }
+  // Fields of the wrong type (a hand-written `storage: 5`) stop the rules that would read them.
+  const typeIssues = fieldTypeIssues(spec);
+  issues.push(...typeIssues);
   checkModel(spec, issues);
   checkImage(spec, engine, issues);
   const countsValid = checkCounts(spec, issues);
   checkName(spec, countsValid, issues);
-  const resolved = engine ? tryResolve(spec, profile) : undefined;
+  const resolved =
+    engine && typeIssues.length === 0 ? tryResolve(spec, profile) : undefined;
   const model = specModelFacts(spec, options.models ?? MODEL_CATALOG);
   const gpu =
     resolved?.gpuType !== undefined
@@ -141,7 +157,7 @@ export function inspectSpec(
   checkRdma(resolved, profile, issues);
   checkNcclDebug(resolved, issues);
   checkStorageAndToken(resolved, issues);
-  checkEnv(spec, resolved, issues);
+  checkEnv(resolved, issues);
   checkEngineArgs(spec, engine, issues);
   issues.push(...engine.checkSpec(spec, resolved));
   checkSizing(resolved, model, gpu, profile, options, issues);
@@ -181,6 +197,10 @@ function tryResolve(
 }
 
 function checkModel(spec: IDeploymentSpec, issues: IIssue[]): void {
+  const model: unknown = spec.model;
+  if (model !== undefined && model !== null && typeof model !== 'string') {
+    return; // an invalid-type error already
+  }
   if (typeof spec.model !== 'string' || spec.model.trim() === '') {
     issues.push(
       error(
@@ -194,7 +214,33 @@ function checkModel(spec: IDeploymentSpec, issues: IIssue[]): void {
     issues.push(
       error(
         'invalid-model',
-        `Model "${spec.model}" contains white space; a Hugging Face id looks like org/name.`,
+        `Model ${shown(spec.model)} contains white space; a Hugging Face id looks like org/name.`,
+        'model'
+      )
+    );
+  } else if (spec.model.length > MODEL_MAX_LENGTH) {
+    issues.push(
+      error(
+        'invalid-model',
+        `Model ${shown(spec.model)} is longer than the ${MODEL_MAX_LENGTH} characters a model id or path may have.`,
+        'model'
+      )
+    );
+  } else if (spec.model.split('/').includes('..')) {
+    issues.push(
+      error(
+        'invalid-model',
+        `Model ${shown(spec.model)} climbs out of its directory with "..": use a Hugging Face id (org/name) ` +
+          'or a path inside the model storage, e.g. /models/my-model.',
+        'model'
+      )
+    );
+  } else if (spec.model.startsWith('-')) {
+    issues.push(
+      error(
+        'invalid-model',
+        `Model ${shown(spec.model)} starts with "-", so the engine would read it as an option; ` +
+          'a Hugging Face id looks like org/name.',
         'model'
       )
     );
@@ -209,14 +255,14 @@ function checkImage(
   if (spec.image === undefined || spec.image === null || spec.image === '') {
     return;
   }
-  if (
-    typeof spec.image !== 'string' ||
-    parseImageReference(spec.image) === undefined
-  ) {
+  if (typeof spec.image !== 'string') {
+    return; // an invalid-type error already
+  }
+  if (parseImageReference(spec.image) === undefined) {
     issues.push(
       error(
         'invalid-image',
-        `"${String(spec.image)}" is not a valid image reference; expected [registry/]repository[:tag][@digest] ` +
+        `${shown(spec.image)} is not a valid image reference; expected [registry/]repository[:tag][@digest] ` +
           `in lowercase, e.g. ${engine?.defaultImage ?? 'vllm/vllm-openai:v0.10.2'}.`,
         'image'
       )
@@ -233,7 +279,7 @@ function checkImage(
     issues.push(
       warning(
         'image-engine-mismatch',
-        `The image "${spec.image}" looks like ${other.label}, but the engine is ${engine.label}; ` +
+        `The image ${shown(spec.image)} looks like ${other.label}, but the engine is ${engine.label}; ` +
           `the pods would run ${engine.label}'s command in it. Use a ${engine.label} image or engine: ${other.name}.`,
         'image'
       )
@@ -257,7 +303,8 @@ function checkCounts(spec: IDeploymentSpec, issues: IIssue[]): boolean {
     if (
       typeof value !== 'number' ||
       !Number.isInteger(value) ||
-      value < minimum
+      value < minimum ||
+      value > INT32_MAX
     ) {
       valid = false;
       issues.push(
@@ -265,7 +312,8 @@ function checkCounts(spec: IDeploymentSpec, issues: IIssue[]): boolean {
           'invalid-number',
           value === undefined
             ? `${field} is missing: a whole number of at least ${minimum} (${meaning}).`
-            : `${field} must be a whole number of at least ${minimum} (${meaning}); got ${JSON.stringify(value)}.`,
+            : `${field} must be a whole number from ${minimum} to ${INT32_MAX} (${meaning}); got ${shown(value)}.` +
+                (typeof value === 'string' ? nonAsciiNote(value) : ''),
           field
         )
       );
@@ -289,7 +337,7 @@ function checkCounts(spec: IDeploymentSpec, issues: IIssue[]): boolean {
       issues.push(
         error(
           'invalid-port',
-          `${field} must be a port number from 1 to 65535; got ${JSON.stringify(value)}.`,
+          `${field} must be a port number from 1 to 65535; got ${shown(value)}.`,
           field
         )
       );
@@ -303,6 +351,10 @@ function checkName(
   countsValid: boolean,
   issues: IIssue[]
 ): void {
+  const given: unknown = spec.name;
+  if (given !== undefined && given !== null && typeof given !== 'string') {
+    return; // an invalid-type error already
+  }
   const name = typeof spec.name === 'string' ? spec.name : '';
   const replicas = countsValid ? (spec.replicas ?? 1) : 1;
   const maxLength = lwsNameMaxLength(replicas);
@@ -316,13 +368,15 @@ function checkName(
     );
     return;
   }
-  if (!isDns1035Label(name)) {
+  // A name of the right characters that is only too long gets name-too-long below.
+  if (!hasDns1035Form(name)) {
     const suggestion = suggestDnsLabel(name, maxLength);
     issues.push(
       error(
         'invalid-name',
-        `"${name}" is not a valid LWS name: use lowercase letters, digits and "-", start with a letter and ` +
+        `${shown(name)} is not a valid LWS name: use lowercase letters, digits and "-", start with a letter and ` +
           'end with a letter or digit (a DNS-1035 label: LWS names its headless Service and pods after it).' +
+          nonAsciiNote(name) +
           (suggestion ? ` For example "${suggestion}".` : ''),
         'name',
         suggestion ? { name: suggestion } : undefined
@@ -335,7 +389,7 @@ function checkName(
     issues.push(
       error(
         'name-too-long',
-        `"${name}" has ${name.length} characters; with ${replicas} replica(s) an LWS name may have at most ` +
+        `${shown(name)} has ${name.length} characters; with ${replicas} replica(s) an LWS name may have at most ` +
           `${maxLength}, because the worker pods' StatefulSet (<name>-<group>) and its revision label ` +
           `(<name>-<group>-<hash>) must fit Kubernetes' 63-character limit, or the workers never start. ` +
           `Shorten it, e.g. "${shorter}".`,
@@ -352,10 +406,10 @@ function checkServiceName(resolved: IResolvedSpec, issues: IIssue[]): void {
     issues.push(
       error(
         'service-name-collision',
-        `The Service name "${serviceName}" is the LWS's own name. LWS creates a headless Service with ` +
+        `The Service name ${shown(serviceName)} is the LWS's own name. LWS creates a headless Service with ` +
           'that name, through which the pods find each other (NCCL connects to <pod>.<lws-name>.<namespace>); ' +
           "taking the name breaks that name resolution and NCCL initialisation fails (the guide's NOTES). " +
-          `Use another name, e.g. "${defaultServiceName(resolved.name)}".`,
+          `Use another name, e.g. ${shown(defaultServiceName(resolved.name))}.`,
         'serviceName',
         { serviceName: defaultServiceName(resolved.name) }
       )
@@ -365,8 +419,9 @@ function checkServiceName(resolved: IResolvedSpec, issues: IIssue[]): void {
     issues.push(
       error(
         'invalid-service-name',
-        `"${serviceName}" is not a valid Service name: lowercase letters, digits and "-", starting with a ` +
+        `${shown(serviceName)} is not a valid Service name: lowercase letters, digits and "-", starting with a ` +
           'letter, at most 63 characters.' +
+          nonAsciiNote(serviceName) +
           (suggestion ? ` For example "${suggestion}".` : ''),
         'serviceName',
         suggestion ? { serviceName: suggestion } : undefined
@@ -523,7 +578,7 @@ function checkRdma(
       issues.push(
         error(
           'invalid-rdma-network',
-          `"${network}" is not a network attachment reference; expected <namespace>/<name>, ` +
+          `${shown(network)} is not a network attachment reference; expected <namespace>/<name>, ` +
             'e.g. nvidia-network-operator/nv-ipam-macvlannetwork-a.',
           'rdma.networks'
         )
@@ -535,7 +590,7 @@ function checkRdma(
       issues.push(
         error(
           'invalid-rdma-resource',
-          `"${resource}" is not an extended resource name; expected <domain>/<name>, e.g. rdma/rdma_shared_device_a.`,
+          `${shown(resource)} is not an extended resource name; expected <domain>/<name>, e.g. rdma/rdma_shared_device_a.`,
           'rdma.resources'
         )
       );
@@ -544,7 +599,7 @@ function checkRdma(
       issues.push(
         error(
           'invalid-rdma-resource',
-          `${resource} must be a whole number of devices (at least 1); got ${JSON.stringify(count)}.`,
+          `${shown(resource)} must be a whole number of devices (at least 1); got ${shown(count)}.`,
           'rdma.resources'
         )
       );
@@ -554,7 +609,7 @@ function checkRdma(
     issues.push(
       error(
         'invalid-addr-family',
-        `${ADDR_FAMILY_VARIABLE} must be AF_INET or AF_INET6; got "${rdma.addrFamily}". PCAI assigns IPv6 ` +
+        `${ADDR_FAMILY_VARIABLE} must be AF_INET or AF_INET6; got ${shown(rdma.addrFamily)}. PCAI assigns IPv6 ` +
           'addresses to the RDMA networks, so AF_INET6.',
         'rdma.addrFamily',
         { rdma: { ...rdma, addrFamily: DEFAULT_ADDR_FAMILY } }
@@ -569,7 +624,7 @@ function checkNcclDebug(resolved: IResolvedSpec, issues: IIssue[]): void {
     issues.push(
       error(
         'invalid-nccl-debug',
-        `NCCL_DEBUG "${level}" is not one of ${NCCL_DEBUG_LEVELS.join(', ')}. The guide uses INFO while ` +
+        `NCCL_DEBUG ${shown(level)} is not one of ${NCCL_DEBUG_LEVELS.join(', ')}. The guide uses INFO while ` +
           'debugging (look for NET/IB/GDRDMA rather than NET/Socket) and removes it once healthy.',
         'ncclDebug',
         { ncclDebug: 'INFO' }
@@ -585,7 +640,7 @@ function checkStorageAndToken(resolved: IResolvedSpec, issues: IIssue[]): void {
       issues.push(
         error(
           'invalid-pvc-name',
-          `"${storage.pvc}" is not a valid PVC name (lowercase letters, digits, "-" and "."). PCAI creates ` +
+          `${shown(storage.pvc)} is not a valid PVC name (lowercase letters, digits, "-" and "."). PCAI creates ` +
             'models-pvc in every user namespace.',
           'storage.pvc'
         )
@@ -599,7 +654,7 @@ function checkStorageAndToken(resolved: IResolvedSpec, issues: IIssue[]): void {
       issues.push(
         error(
           'invalid-mount-path',
-          `Mount path "${storage.mountPath}" must be an absolute directory other than / and /dev/shm; ` +
+          `Mount path ${shown(storage.mountPath)} must be an absolute directory other than / and /dev/shm; ` +
             'it becomes HF_HOME (the guide uses /models).',
           'storage.mountPath'
         )
@@ -613,40 +668,22 @@ function checkStorageAndToken(resolved: IResolvedSpec, issues: IIssue[]): void {
     issues.push(
       error(
         'invalid-secret-name',
-        `"${resolved.hfTokenSecret}" is not a valid Secret name (lowercase letters, digits, "-" and ".").`,
+        `${shown(resolved.hfTokenSecret)} is not a valid Secret name (lowercase letters, digits, "-" and ".").`,
         'hfTokenSecret'
       )
     );
   }
 }
 
-function checkEnv(
-  spec: IDeploymentSpec,
-  resolved: IResolvedSpec,
-  issues: IIssue[]
-): void {
-  if (
-    spec.env !== undefined &&
-    (spec.env === null ||
-      typeof spec.env !== 'object' ||
-      Array.isArray(spec.env))
-  ) {
-    issues.push(
-      error(
-        'invalid-env',
-        'env must be a mapping of variable names to values, e.g. {NCCL_SOCKET_IFNAME: eth0}.',
-        'env'
-      )
-    );
-    return;
-  }
+function checkEnv(resolved: IResolvedSpec, issues: IIssue[]): void {
+  // The env's type is checked with the other fields' (specTypes.ts).
   for (const name of Object.keys(resolved.env)) {
     if (!ENV_NAME.test(name)) {
       issues.push(
         error(
           'invalid-env-name',
-          `"${name}" is not a valid environment variable name (letters, digits, "_", "-", ".", not starting with a digit).`,
-          `env.${name}`
+          `${shown(name)} is not a valid environment variable name (letters, digits, "_", "-", ".", not starting with a digit).`,
+          `env.${name.slice(0, 256)}`
         )
       );
     } else if (TOKEN_VARIABLES.includes(name)) {
@@ -679,20 +716,8 @@ function checkEngineArgs(
 ): void {
   for (const field of ['engineArgs', 'leaderArgs', 'workerArgs'] as const) {
     const args = spec[field];
-    if (args === undefined) {
-      continue;
-    }
-    if (
-      !Array.isArray(args) ||
-      args.some(arg => typeof arg === 'object' && arg !== null)
-    ) {
-      issues.push(
-        error(
-          'invalid-engine-args',
-          `${field} must be a list of arguments, e.g. ["--max-running-requests", "500"].`,
-          field
-        )
-      );
+    // Not a list: an invalid-engine-args error of specTypes.ts, and not resolved.
+    if (!Array.isArray(args)) {
       continue;
     }
     for (const arg of args.map(String)) {
@@ -725,7 +750,7 @@ function checkSizing(
     issues.push(
       warning(
         'unknown-gpu-type',
-        `GPU type "${resolved.gpuType}" is not in the catalog (${GPU_CATALOG.map(entry => entry.type).join(', ')}), ` +
+        `GPU type ${shown(resolved.gpuType)} is not in the catalog (${GPU_CATALOG.map(entry => entry.type).join(', ')}), ` +
           'so there is no memory advice.',
         'gpuType'
       )

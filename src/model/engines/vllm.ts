@@ -15,6 +15,7 @@ import { error, warning } from '../issues';
 import type { IDeploymentSpec, IResolvedSpec } from '../spec';
 import { parseImageReference } from '../imageReference';
 import { flagValue, intFlagValue, shellQuote } from './commandLine';
+import { shown } from '../shownText';
 import type { ICommandFacts, IEngine, IReservedPort } from './engine';
 import type { IRelease } from './releases';
 import {
@@ -232,7 +233,7 @@ export const VLLM: IEngine = {
       issues.push(
         error(
           'invalid-vllm-mode',
-          `vllmMode "${String(requested)}" is not one of auto, ray, native.`,
+          `vllmMode ${shown(requested)} is not one of auto, ray, native.`,
           'vllmMode',
           { vllmMode: 'auto' }
         )
@@ -244,7 +245,7 @@ export const VLLM: IEngine = {
       issues.push(
         warning(
           'vllm-mode-guessed',
-          `The image tag of "${resolved.image}" shows no vLLM release, so the start mode is a guess: native ` +
+          `The image tag of ${shown(resolved.image)} shows no vLLM release, so the start mode is a guess: native ` +
             '(vllm serve --nnodes/--headless, vLLM v0.11.1 and later). Images up to v0.11.0 need Ray mode ' +
             '(multi-node-serving.sh). Pin a release tag, or set vllmMode: ray or native.',
           'vllmMode'
