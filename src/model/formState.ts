@@ -13,6 +13,7 @@ import type { IIssue } from './issues';
 import { error } from './issues';
 import type { IClusterProfile } from './profiles';
 import { nonAsciiNote, shown } from './shownText';
+import { fieldTypeIssues } from './specTypes';
 import type {
   EngineName,
   IDeploymentSpec,
@@ -377,6 +378,54 @@ export function formFromSpec(
     trustRemoteCode: spec.trustRemoteCode === true,
     extra
   };
+}
+
+/** Spec fields the form holds as typed numbers. */
+const COUNT_FIELDS = [
+  'nodes',
+  'gpusPerNode',
+  'tensorParallel',
+  'pipelineParallel',
+  'replicas',
+  'port',
+  'distPort'
+] as const;
+
+/**
+ * Why the form cannot take a spec edited as YAML as it is written: fields of the wrong type
+ * (`storage: 5`, `gpusPerNode: "8"`) and values its inputs cannot hold (an unknown
+ * vllmMode). The form would read them as something else (storage on, 8, auto) and deploy
+ * what the user did not write, so such an edit stays out of the form with these reasons.
+ */
+export function yamlEditIssues(spec: IDeploymentSpec): IIssue[] {
+  const issues = fieldTypeIssues(spec);
+  for (const field of COUNT_FIELDS) {
+    const value: unknown = spec[field];
+    if (value !== undefined && value !== null && typeof value !== 'number') {
+      issues.push(
+        error(
+          'form-not-a-number',
+          `${field} must be a number, written without quotes; got ${shown(value)}.`,
+          field
+        )
+      );
+    }
+  }
+  const mode: unknown = spec.vllmMode;
+  if (
+    typeof mode === 'string' &&
+    mode !== 'auto' &&
+    vllmModeValue(mode as VllmMode) === ''
+  ) {
+    issues.push(
+      error(
+        'form-vllm-mode',
+        `vllmMode ${shown(mode)} is not one of auto, ray, native.`,
+        'vllmMode'
+      )
+    );
+  }
+  return issues;
 }
 
 /** The values with `fix` (an issue's suggested spec fields, or a plan) applied. */

@@ -8,8 +8,10 @@
 // The hand-picked corpus is badInput/*.yaml (each file's header names its kind and the
 // issues it must get) and badInput/names.json; the generated inputs come from fast-check.
 
+import { spawnSync } from 'child_process';
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
 
@@ -539,5 +541,59 @@ describe('generated bad input (fast-check)', () => {
       ),
       RUNS
     );
+  });
+});
+
+describe('shell metacharacters', () => {
+  const marker = join(tmpdir(), `jupyterlab-lws-pwned-${process.pid}`);
+  const hostile = [
+    `$(touch ${marker})`,
+    `\`touch ${marker}\``,
+    `; touch ${marker}`,
+    `' ; touch ${marker}; echo '`,
+    `"$HOME" && touch ${marker}`,
+    'a\nb',
+    '*',
+    '--x=$((1+1))|&>'
+  ];
+
+  it("stay literal arguments in the Ray leader's sh -c script, run by a real sh", () => {
+    const inspection = inspectSpec(
+      {
+        name: 'llama-8b',
+        engine: 'vllm',
+        image: 'vllm/vllm-openai:v0.10.2',
+        model: 'meta-llama/Llama-3.1-8B-Instruct',
+        nodes: 2,
+        gpusPerNode: 8,
+        rdma: false,
+        engineArgs: ['--served-model-name', ...hostile],
+        env: { EXTRA: `$(touch ${marker})` }
+      },
+      PCAI_GEN1
+    );
+    expect(inspection.issues.filter(i => i.severity === 'error')).toEqual([]);
+    const leader = manifestsOf(inspection.resolved!).leaderWorkerSet.spec!
+      .leaderWorkerTemplate.leaderTemplate!.spec!.containers[0];
+    const [shell, dashC, script] = leader.command!;
+    expect([shell, dashC]).toEqual(['sh', '-c']);
+    // Only the engine's start, with python3 replaced by a function printing its arguments.
+    const start = script.slice(script.indexOf('python3 -m vllm'));
+    const result = spawnSync(
+      'sh',
+      ['-c', `python3() { printf '%s\\0' "$@"; }; ${start}`],
+      { encoding: 'utf-8', env: { PATH: process.env.PATH } }
+    );
+    expect(result.status).toBe(0);
+    const args = result.stdout.split('\0');
+    expect(args.slice(args.indexOf('--served-model-name') + 1, -1)).toEqual(
+      hostile
+    );
+    expect(existsSync(marker)).toBe(false);
+    // The environment is the container's, not a shell's: the value is passed as written.
+    expect(leader.env).toContainEqual({
+      name: 'EXTRA',
+      value: `$(touch ${marker})`
+    });
   });
 });

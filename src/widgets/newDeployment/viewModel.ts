@@ -21,6 +21,7 @@ import type { IFormValues } from '../../model/formState';
 import {
   applySpecFix,
   formFromSpec,
+  yamlEditIssues,
   initialValues,
   specFromForm,
   switchProfile,
@@ -329,16 +330,19 @@ export class NewDeploymentViewModel implements IDisposable {
   }
 
   /**
-   * The user edited the YAML. A parse problem, an unknown field, or an error the form does
-   * not already have keeps the edit out of the form (shown with its reasons); otherwise the
-   * form takes the edited spec.
+   * The user edited the YAML. A parse problem, an unknown field, a field the form would read
+   * as something else (yamlEditIssues), or an error the form does not already have keeps
+   * the edit out of the form (shown with its reasons); otherwise the form takes the edited
+   * spec.
    */
   editYaml(text: string): void {
     if (text === this._specYaml && !this._yamlEdit) {
       return;
     }
     const parsed = parseSpec(text);
-    let blocking: IIssue[] = parsed.issues;
+    let blocking: IIssue[] = parsed.spec
+      ? [...parsed.issues, ...yamlEditIssues(parsed.spec)]
+      : parsed.issues;
     if (parsed.spec && blocking.length === 0) {
       const candidate = formFromSpec(parsed.spec, this._values);
       const advised = this._advise(candidate);
