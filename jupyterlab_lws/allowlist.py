@@ -186,6 +186,22 @@ def _refuse(reason: str) -> Decision:
     return Decision(allowed=False, reason=reason)
 
 
+_SHOWN_MAX = 80
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a reason: at most 80 characters of it, with control, bidi and
+    zero-width characters escaped, since reasons reach the browser and the server log."""
+    short = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:_SHOWN_MAX])
+    more = f"… ({len(text)} characters)" if len(text) > _SHOWN_MAX else ""
+    return f"'{short}{more}'"
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(map(_shown, names[:5]))
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
 def _escape_reason(path: str) -> str | None:
     """Why ``path`` cannot be a plain Kubernetes API path, if it cannot."""
     if "%" in path:
@@ -214,16 +230,16 @@ def _parse_query(query: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
     if unknown:
         return (
             (),
-            f"query parameter {', '.join(map(repr, unknown))} is not forwarded to the API server",
+            f"query parameter {_listed(unknown)} is not forwarded to the API server",
         )
     repeated = sorted({key for key in names if names.count(key) > 1})
     if repeated:
-        return (), f"query parameter {', '.join(map(repr, repeated))} is given more than once"
+        return (), f"query parameter {_listed(repeated)} is given more than once"
     for key, value in pairs:
         if not QUERY_PARAM_VALUES[key].match(value):
             return (
                 (),
-                f"{value!r} is not a value jupyterlab-lws forwards for query parameter {key!r}",
+                f"{_shown(value)} is not a value jupyterlab-lws forwards for query parameter {key!r}",
             )
     return pairs, None
 
@@ -247,7 +263,7 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
     prefix = next((p for p in _PREFIXES if path == p or path.startswith(p + "/")), None)
     if prefix is None:
         return _refuse(
-            f"'{path}' is not an API this proxy forwards; it reaches the core API, "
+            f"{_shown(path)} is not an API this proxy forwards; it reaches the core API, "
             "LeaderWorkerSets, Jobs, events and access reviews only"
         )
     rest = path[len(prefix) + 1 :].split("/") if path != prefix else []
@@ -265,7 +281,7 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
         )
     if rest[1] != namespace:
         return _refuse(
-            f"namespace '{rest[1]}' is not allowed: this notebook may only reach its own "
+            f"namespace {_shown(rest[1])} is not allowed: this notebook may only reach its own "
             f"namespace '{namespace}'"
         )
     kind, name, sub = (
@@ -274,18 +290,18 @@ def authorize(method: str, path: str, query: str, namespace: str) -> Decision:
         rest[4] if len(rest) > 4 else None,
     )
     if len(rest) > 5:
-        return _refuse(f"'{path}' is deeper than any allowed Kubernetes resource path")
+        return _refuse(f"{_shown(path)} is deeper than any allowed Kubernetes resource path")
     resource = f"{kind}/{sub}" if sub else kind
     rule = _RULES.get((prefix, resource))
     if rule is None or not rule.namespaced:
         allowed_here = sorted(r.resource for r in RULES if r.prefix == prefix and r.namespaced)
         what = "subresource" if sub else "resource"
         return _refuse(
-            f"{what} '{resource}' ({prefix}) is not allowed by jupyterlab-lws; "
+            f"{what} {_shown(resource)} ({prefix}) is not allowed by jupyterlab-lws; "
             f"allowed here: {', '.join(allowed_here) or 'none'}"
         )
     if name is not None and not _NAME.match(name):
-        return _refuse(f"'{name}' is not a valid Kubernetes object name (DNS-1123 subdomain)")
+        return _refuse(f"{_shown(name)} is not a valid Kubernetes object name (DNS-1123 subdomain)")
 
     params = dict(pairs)
     watching = params.get("watch", "") in _TRUE
@@ -359,17 +375,17 @@ def authorize_endpoint(method: str, service: str, port: str, path: str, query: s
     method = method.upper()
     if not _SERVICE.match(service) or len(service) > 63:
         return _refuse(
-            f"'{service}' is not a valid Service name (DNS-1035 label, at most 63 characters)"
+            f"{_shown(service)} is not a valid Service name (DNS-1035 label, at most 63 characters)"
         )
     if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
-        return _refuse(f"'{port}' is not a port number (1-65535)")
+        return _refuse(f"{_shown(port)} is not a port number (1-65535)")
     escape = _escape_reason(path) if path else "a path is required, e.g. v1/models"
     if escape:
         return _refuse(escape)
     methods = ENDPOINT_PATHS.get(path)
     if methods is None:
         return _refuse(
-            f"'/{path}' is not an allowed endpoint path; allowed: {', '.join('/' + p for p in ENDPOINT_PATHS)}"
+            f"{_shown('/' + path)} is not an allowed endpoint path; allowed: {', '.join('/' + p for p in ENDPOINT_PATHS)}"
         )
     if method not in methods:
         return _refuse(f"/{path} accepts {', '.join(sorted(methods))} only, not {method}")

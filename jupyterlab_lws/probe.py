@@ -55,6 +55,8 @@ class ProbeParams:
         """Parse and bound the request body; ``ValueError`` says what is wrong."""
         try:
             data = json.loads(body or b"{}")
+        except RecursionError as error:  # `[[[[...` deeper than the parser recurses
+            raise ValueError("the body is not JSON: it nests too deeply") from error
         except ValueError as error:
             raise ValueError(f"the body is not JSON: {error}") from error
         if not isinstance(data, dict):

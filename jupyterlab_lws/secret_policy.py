@@ -103,7 +103,7 @@ def secret_write_problem(
         document = json.loads(body or b"", object_pairs_hook=_no_duplicates)
     except _DuplicateKey as error:
         return f"the Secret's JSON is ambiguous: {error}"
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested too deeply
         return "the Secret must be sent as JSON (the server checks its shape before forwarding)"
     if not isinstance(document, dict):
         return "the body must be a JSON object"
@@ -171,7 +171,7 @@ def secret_answer(content: bytes, decision: Decision, namespace: str, name: str)
     """The API server's answer about Secret ``name``, narrowed to what may reach the browser."""
     try:
         document = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict):
         withheld = {"message": "the API server's answer about a Secret was withheld"}
