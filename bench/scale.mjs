@@ -406,6 +406,18 @@ async function main() {
         sent.push(r.url());
       }
     });
+    // When the first list of the namespace's pods has arrived in the page.
+    let podsListedAt = null;
+    page.on('requestfinished', r => {
+      const url = r.url();
+      if (
+        podsListedAt === null &&
+        classify(url) === 'list' &&
+        /\/pods(\?|$)/.test(url)
+      ) {
+        podsListedAt = Date.now();
+      }
+    });
     await page.goto(`http://127.0.0.1:${port}/lab?reset`);
     await page.waitForFunction(() => window.jupyterapp !== undefined, null, {
       timeout: 120_000
@@ -429,10 +441,30 @@ async function main() {
       { timeout: 300_000, polling: 100 }
     );
     const listedSeconds = (Date.now() - openedAt) / 1000;
+    // The rows may come from the LeaderWorkerSets' status before the pods are in.
+    await until('the pods listed', 300, () => podsListedAt !== null);
+    const podsListedSeconds = (podsListedAt - openedAt) / 1000;
+    // Main-thread tasks over 50 ms from now on: what keeps a change from the screen.
+    await page.evaluate(() => {
+      window.__lwsLongTasks = [];
+      new PerformanceObserver(list =>
+        list
+          .getEntries()
+          .forEach(entry => window.__lwsLongTasks.push(entry.duration))
+      ).observe({ type: 'longtask' });
+    });
+    const longTasks = async () => {
+      const tasks = await page.evaluate(() => window.__lwsLongTasks.splice(0));
+      return tasks.length
+        ? `${tasks.length} main-thread tasks over 50 ms, ${tasks.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, longest ${Math.max(...tasks).toFixed(0)} ms, median ${quantile(tasks, 0.5).toFixed(0)} ms`
+        : 'no main-thread task over 50 ms';
+    };
     await sleep(5000); // late start-up requests (Services, quotas) settle
     const openMemory = memoryOf(lab.pid);
     log(`quiet ${idleSeconds} s, sidebar open`);
     const openMinute = await quietMinute(page, sent, 'sidebar open');
+    const idleTasks = await longTasks();
+    const roundsStarted = Date.now();
 
     log(`event to screen, ${rounds} rounds`);
     const lwsTimes = [];
@@ -496,6 +528,8 @@ async function main() {
       }
     }
     const finalMemory = memoryOf(lab.pid);
+    const roundTasks = await longTasks();
+    const roundsSeconds = (Date.now() - roundsStarted) / 1000;
 
     const mb = m => `RSS ${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`;
     console.log(
@@ -506,7 +540,8 @@ async function main() {
       `  set-up: all groups Ready ${setUpSeconds.toFixed(0)} s after create`
     );
     console.log(
-      `  sidebar opened -> all ${deployments} rows Ready: ${listedSeconds.toFixed(1)} s`
+      `  sidebar opened -> all ${deployments} rows Ready: ${listedSeconds.toFixed(1)} s; ` +
+        `the pods' first list in the page: ${podsListedSeconds.toFixed(1)} s`
     );
     console.log(
       `  Jupyter server memory: sidebar closed ${mb(closedMemory)}; ${deployments * size} pods watched ${mb(openMemory)}, ratio ${(openMemory.rss / closedMemory.rss).toFixed(2)}; after the patches ${mb(finalMemory)}`
@@ -531,6 +566,12 @@ async function main() {
         `  event to screen, pod change seen by a watch -> row: ${stats(podFromApi)}`
       );
     }
+    console.log(
+      `  browser, quiet ${idleSeconds} s with the sidebar open: ${idleTasks}`
+    );
+    console.log(
+      `  browser, the ${roundsSeconds.toFixed(0)} s of patches: ${roundTasks}`
+    );
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     closeWatch();
