@@ -63,6 +63,7 @@ function ChatContent(props: IChatViewOptions): JSX.Element {
           <h3 className="jp-lws-SectionTitle">{trans.__('Your own code')}</h3>
           <Button
             small
+            className="jp-mod-styled jp-mod-reject"
             onClick={props.insertCode}
             disabled={!model.settings.model}
             data-testid="lws-chat-insert-code"
@@ -422,11 +423,16 @@ function Composer({ model, trans }: IChatViewOptions): JSX.Element {
       />
       <div className="jp-lws-Chat-buttons">
         {streaming ? (
-          <Button onClick={() => model.stop()} data-testid="lws-chat-stop">
+          <Button
+            className="jp-mod-styled jp-mod-reject"
+            onClick={() => model.stop()}
+            data-testid="lws-chat-stop"
+          >
             {trans.__('Stop')}
           </Button>
         ) : (
           <Button
+            className="jp-mod-styled jp-mod-accept"
             onClick={send}
             disabled={!model.canSend || !draft.trim()}
             data-testid="lws-chat-send"
@@ -458,6 +464,7 @@ function SmokeTest({ model, trans }: IChatViewOptions): JSX.Element {
       <h3 className="jp-lws-SectionTitle">{trans.__('Smoke test')}</h3>
       <Button
         small
+        className="jp-mod-styled jp-mod-reject"
         onClick={() => void model.smokeTest()}
         disabled={model.smokeRunning}
         data-testid="lws-chat-smoke"
@@ -508,6 +515,7 @@ function LoadProbe({ model, trans }: IChatViewOptions): JSX.Element {
         </label>
         <Button
           small
+          className="jp-mod-styled jp-mod-reject"
           onClick={() => void model.runProbe(concurrency, prompts)}
           disabled={probe.running || !model.readiness?.ready}
           data-testid="lws-probe-run"

@@ -22,6 +22,7 @@ export function DeploymentChatActions(props: {
           <div className="jp-lws-Actions">
             <Button
               small
+              className="jp-mod-styled jp-mod-reject"
               onClick={props.onChat}
               data-testid="lws-action-chat"
               title={trans.__('Chat with the deployment in the main area')}
@@ -30,6 +31,7 @@ export function DeploymentChatActions(props: {
             </Button>
             <Button
               small
+              className="jp-mod-styled jp-mod-reject"
               onClick={props.onSmokeTest}
               disabled={results.running(resultKey)}
               data-testid="lws-action-smoke-test"

@@ -127,6 +127,7 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
       >
         <Button
           small
+          className="jp-mod-styled jp-mod-reject"
           onClick={props.onScale}
           disabled={busy || !rights.scale}
           title={
@@ -140,6 +141,7 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
         </Button>
         <Button
           small
+          className="jp-mod-styled jp-mod-reject"
           onClick={() => leader && props.onOpenLogs(leader.name)}
           disabled={!leader}
           title={trans.__('Follow the leader’s log')}
@@ -158,14 +160,14 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
               nccl
             )}
             data-testid="lws-action-nccl-off"
-            className={status.state === 'Ready' ? 'jp-lws-mod-suggested' : ''}
+            className={`jp-mod-styled ${status.state === 'Ready' ? 'jp-mod-accept' : 'jp-mod-reject'}`}
           >
             {trans.__('NCCL debug off…')}
           </Button>
         )}
         <Button
           small
-          className="jp-lws-mod-danger"
+          className="jp-mod-styled jp-mod-warn"
           onClick={props.onDelete}
           disabled={busy || !rights.remove}
           title={
@@ -308,6 +310,7 @@ function EndpointSection(props: IDeploymentDetailProps): JSX.Element {
       <div className="jp-lws-Actions">
         <Button
           small
+          className="jp-mod-styled jp-mod-reject"
           onClick={props.onCopyEndpoint}
           data-testid="lws-action-copy-endpoint"
           title={trans.__('Copy the URL')}
@@ -317,6 +320,7 @@ function EndpointSection(props: IDeploymentDetailProps): JSX.Element {
         </Button>
         <Button
           small
+          className="jp-mod-styled jp-mod-reject"
           onClick={props.onCopyCurl}
           data-testid="lws-action-copy-curl"
           title={trans.__('Copy a curl command that sends one chat request')}

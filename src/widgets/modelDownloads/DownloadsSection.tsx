@@ -291,7 +291,7 @@ function DownloadRow(props: {
           <>
             {phase === 'failed' && (
               <button
-                className="jp-mod-styled"
+                className="jp-mod-styled jp-mod-reject"
                 data-testid="lws-download-retry"
                 onClick={() => void model.retry(download)}
               >
@@ -299,7 +299,7 @@ function DownloadRow(props: {
               </button>
             )}
             <button
-              className="jp-mod-styled"
+              className="jp-mod-styled jp-mod-reject"
               data-testid="lws-download-dismiss"
               onClick={() => void model.cancel(download.jobName)}
             >
@@ -355,7 +355,7 @@ function CacheView(props: IDownloadsSectionProps): JSX.Element {
       <div className="jp-lws-Cache-header">
         <h4>{trans.__('Models in the volume')}</h4>
         <button
-          className="jp-mod-styled"
+          className="jp-mod-styled jp-mod-reject"
           disabled={busy !== null}
           data-testid="lws-cache-refresh"
           onClick={() => void model.refreshCache()}

@@ -65,7 +65,7 @@ export function ModelCacheNote(
   const download = (
     <button
       type="button"
-      className="jp-mod-styled"
+      className="jp-mod-styled jp-mod-reject"
       data-testid="lws-new-download-first"
       onClick={() =>
         void commands.execute(ModelCommandIDs.download, { model: repo })
@@ -106,7 +106,7 @@ export function ModelCacheNote(
           <span>{trans.__('In the model volume?')}</span>{' '}
           <button
             type="button"
-            className="jp-mod-styled"
+            className="jp-mod-styled jp-mod-reject"
             data-testid="lws-new-check-cache"
             onClick={() => void commands.execute(ModelCommandIDs.listCache)}
           >

@@ -165,7 +165,7 @@ function SizingPlan(props: IAdvicePanelProps): JSX.Element | null {
       ) : (
         recommended.fits && (
           <Button
-            className="jp-mod-styled"
+            className="jp-mod-styled jp-mod-reject"
             small
             data-testid="lws-advice-use-plan"
             onClick={() => props.onFix(plan.fix)}
@@ -203,7 +203,7 @@ function IssueItem(props: IAdvicePanelProps & { issue: IIssue }): JSX.Element {
       <p>{translateData(trans, issue.message)}</p>
       {issue.fix && (
         <Button
-          className="jp-mod-styled"
+          className="jp-mod-styled jp-mod-reject"
           small
           onClick={() => props.onFix(issue.fix as Partial<IDeploymentSpec>)}
         >

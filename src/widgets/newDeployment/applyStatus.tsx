@@ -111,7 +111,10 @@ export function ApplyStatus(props: IApplyStatusProps): JSX.Element | null {
           >
             {trans.__('Show in sidebar')}
           </Button>
-          <Button className="jp-mod-styled" onClick={actions.dismiss}>
+          <Button
+            className="jp-mod-styled jp-mod-reject"
+            onClick={actions.dismiss}
+          >
             {trans.__('Back to the form')}
           </Button>
         </div>

@@ -184,7 +184,7 @@ function ClusterNotice(props: {
       <p className="jp-lws-NewDeployment-where jp-lws-mod-error" role="alert">
         {trans.__('Cannot reach the cluster: %1', model.contextError)}{' '}
         <Button
-          className="jp-mod-styled"
+          className="jp-mod-styled jp-mod-reject"
           small
           onClick={() => void model.loadContext()}
         >

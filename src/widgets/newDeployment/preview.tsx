@@ -42,15 +42,15 @@ export class YamlPreview extends Widget {
     this._specEditor = createEditor(options.editorServices, false);
     this._specEditor.addClass('jp-lws-YamlPreview-spec');
     this._specEditor.node.dataset.testid = 'lws-preview-spec';
-    this._specEditor.node.setAttribute(
-      'aria-label',
+    labelEditor(
+      this._specEditor,
       this._trans.__('Deployment spec (YAML, editable)')
     );
     this._manifestsEditor = createEditor(options.editorServices, true);
     this._manifestsEditor.addClass('jp-lws-YamlPreview-manifests');
     this._manifestsEditor.node.dataset.testid = 'lws-preview-manifests';
-    this._manifestsEditor.node.setAttribute(
-      'aria-label',
+    labelEditor(
+      this._manifestsEditor,
       this._trans.__('Kubernetes manifests (YAML, read only)')
     );
     for (const editor of [this._specEditor, this._manifestsEditor]) {
@@ -188,6 +188,15 @@ class PreviewHeaderWidget extends ReactWidget {
   private _tab: PreviewTab = 'spec';
 }
 
+// The label goes on the editable text (CodeMirror's .cm-content, role textbox), which a screen
+// reader announces, not only on the box around it.
+function labelEditor(wrapper: CodeEditorWrapper, label: string): void {
+  wrapper.node.setAttribute('aria-label', label);
+  wrapper.editor.host
+    .querySelector('.cm-content')
+    ?.setAttribute('aria-label', label);
+}
+
 function createEditor(
   services: IEditorServices,
   readOnly: boolean
@@ -259,7 +268,7 @@ function PreviewHeader(props: {
             ))}
           </ul>
           <Button
-            className="jp-mod-styled"
+            className="jp-mod-styled jp-mod-reject"
             small
             data-testid="lws-preview-revert"
             onClick={() => model.revertYaml()}
