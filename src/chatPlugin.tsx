@@ -255,7 +255,7 @@ export const chatPlugin: JupyterFrontEndPlugin<void> = {
 
     palette?.addItem({
       command: CommandIDs.openChat,
-      category: trans.__('Multi-node Serving')
+      category: trans.__('Multi-node LLM Serving')
     });
   }
 };

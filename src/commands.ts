@@ -6,6 +6,8 @@ export namespace CommandIDs {
   export const newDeployment = 'lws:new-deployment';
   /** Read the cluster context again and restart the watches. */
   export const refresh = 'lws:refresh';
+  /** Show a deployment's detail in the main area (args: name). */
+  export const openDeployment = 'lws:open-deployment';
   /** Show a pod's log in the main area (args: deployment, pod). */
   export const openLogs = 'lws:open-logs';
   /** Chat with a deployment in the main area (args: deployment; without it, pick one). */

@@ -4,7 +4,7 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ILayoutRestorer as ILayoutRestorerToken } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -14,6 +14,10 @@ import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
 import { newDeploymentPlugin } from './newDeploymentPlugin';
 import { ILwsDeployments } from './tokens';
+import {
+  DeploymentTab,
+  deploymentTabId
+} from './widgets/deployments/DeploymentView';
 import { logsOpener } from './widgets/deployments/openLogs';
 import { addDownloadCommands } from './widgets/modelDownloads/commands';
 import { LwsSidebar } from './widgets/sidebar';
@@ -49,11 +53,13 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
     const sidebar = new LwsSidebar(model, trans, {
       openLogs: args =>
         void app.commands.execute(CommandIDs.openLogs, { ...args }),
-      newDeployment: () => void app.commands.execute(CommandIDs.newDeployment)
+      newDeployment: () => void app.commands.execute(CommandIDs.newDeployment),
+      openDeployment: name =>
+        void app.commands.execute(CommandIDs.openDeployment, { name })
     });
     sidebar.id = 'jp-lws-sidebar';
     sidebar.title.icon = lwsIcon;
-    sidebar.title.caption = trans.__('Multi-node LLM serving');
+    sidebar.title.caption = trans.__('Multi-node LLM Serving');
     app.shell.add(sidebar, 'left', { rank: 650 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -93,6 +99,54 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
         })
     });
 
+    // A deployment's detail is a main-area tab; the one focused last is the selection
+    // (its endpoint is checked, its loading leader followed first).
+    const deploymentTabs = new WidgetTracker<DeploymentTab>({
+      namespace: 'jupyterlab-lws-deployment'
+    });
+    deploymentTabs.currentChanged.connect((_, tab) => {
+      sidebar.deployments.selected = tab?.deployment ?? null;
+    });
+    sidebar.endpointExtrasChanged.connect(() =>
+      deploymentTabs.forEach(tab => tab.update())
+    );
+    app.commands.addCommand(CommandIDs.openDeployment, {
+      label: trans.__('Show Multi-node Deployment'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { name: { type: 'string' } },
+          required: ['name']
+        }
+      },
+      execute: args => {
+        const name = String(args.name);
+        const open = deploymentTabs.find(tab => tab.deployment === name);
+        if (open) {
+          app.shell.activateById(open.id);
+          return open;
+        }
+        // Restored tabs open before the sidebar was ever shown: start the watches.
+        void model.activate();
+        const tab = new DeploymentTab(name, {
+          model: sidebar.deployments,
+          actions: sidebar.actions,
+          openLogs: (deployment, pod) => sidebar.openLogs({ deployment, pod }),
+          endpointExtras: () => sidebar.endpointExtras,
+          trans
+        });
+        app.shell.add(tab, 'main');
+        void deploymentTabs.add(tab);
+        app.shell.activateById(deploymentTabId(name));
+        return tab;
+      }
+    });
+    void restorer?.restore(deploymentTabs, {
+      command: CommandIDs.openDeployment,
+      args: tab => ({ name: tab.deployment }),
+      name: tab => tab.deployment
+    });
+
     addDownloadCommands(app.commands, sidebar.downloads, trans, () =>
       app.shell.activateById(sidebar.id)
     );
@@ -109,11 +163,11 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
     });
     palette?.addItem({
       command: CommandIDs.openSidebar,
-      category: trans.__('Multi-node Serving')
+      category: trans.__('Multi-node LLM Serving')
     });
     palette?.addItem({
       command: CommandIDs.refresh,
-      category: trans.__('Multi-node Serving')
+      category: trans.__('Multi-node LLM Serving')
     });
     return {
       deployments: sidebar.deployments,

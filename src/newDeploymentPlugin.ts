@@ -100,7 +100,7 @@ export const newDeploymentPlugin: JupyterFrontEndPlugin<void> = {
     });
     palette?.addItem({
       command: CommandIDs.newDeployment,
-      category: trans.__('Multi-node Serving')
+      category: trans.__('Multi-node LLM Serving')
     });
     void restorer?.restore(tracker, {
       command: CommandIDs.newDeployment,

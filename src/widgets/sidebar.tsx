@@ -6,6 +6,8 @@ import {
   UseSignal
 } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
 import React from 'react';
 
 import type { NamespaceModel } from '../api/namespaceModel';
@@ -23,6 +25,8 @@ export interface ILwsSidebarOptions {
   openLogs?: (args: IOpenLogsArgs) => void;
   /** Opens the new-deployment form (the "+" in the header). */
   newDeployment?: () => void;
+  /** Opens a deployment's detail in the main area (the plugin's command). */
+  openDeployment?: (name: string) => void;
 }
 
 /**
@@ -45,6 +49,7 @@ export class LwsSidebar extends ReactWidget {
     this.downloads = new DownloadsViewModel(model);
     this._openLogs = options.openLogs ?? (() => undefined);
     this._newDeployment = options.newDeployment ?? null;
+    this._openDeployment = options.openDeployment ?? (() => undefined);
   }
 
   /** The deployment list's view model (live overviews, selection, diagnosis). */
@@ -61,7 +66,17 @@ export class LwsSidebar extends ReactWidget {
     render: ((deployment: string) => JSX.Element | null) | null
   ): void {
     this._endpointExtras = render;
-    this.update();
+    this._endpointExtrasChanged.emit();
+  }
+
+  /** What shows under a deployment's endpoint in its tab. */
+  get endpointExtras(): ((deployment: string) => JSX.Element | null) | null {
+    return this._endpointExtras;
+  }
+
+  /** Emitted when the endpoint extras change (open tabs render again). */
+  get endpointExtrasChanged(): ISignal<this, void> {
+    return this._endpointExtrasChanged;
   }
 
   dispose(): void {
@@ -85,7 +100,7 @@ export class LwsSidebar extends ReactWidget {
         {() => (
           <div className="jp-lws-Sidebar-content">
             <header className="jp-lws-Sidebar-header">
-              <h2>{this._trans.__('Multi-node serving')}</h2>
+              <h2>{this._trans.__('Multi-node LLM Serving')}</h2>
               {this._newDeployment && (
                 <ToolbarButtonComponent
                   className="jp-lws-Sidebar-new"
@@ -98,35 +113,32 @@ export class LwsSidebar extends ReactWidget {
                 />
               )}
             </header>
-            {
-              // A deployment's detail takes the whole panel; the context is one click back.
-              this.deployments.selected === null && (
-                <ContextSummary
-                  context={this.model.context}
-                  error={this.model.contextError}
-                  trans={this._trans}
-                />
-              )
-            }
+            <ContextSummary
+              context={this.model.context}
+              error={this.model.contextError}
+              trans={this._trans}
+            />
             <DeploymentsPanel
               model={this.deployments}
               actions={this.actions}
-              openLogs={(deployment, pod) =>
-                this._openLogs({ deployment, pod })
-              }
-              endpointExtras={this._endpointExtras}
+              openDeployment={this._openDeployment}
               trans={this._trans}
             />
-            {this.deployments.selected === null && (
-              <DownloadsSection model={this.downloads} trans={this._trans} />
-            )}
+            <DownloadsSection model={this.downloads} trans={this._trans} />
           </div>
         )}
       </UseSignal>
     );
   }
 
+  /** Shows a pod's log (for the deployment tabs the plugin opens). */
+  openLogs(args: IOpenLogsArgs): void {
+    this._openLogs(args);
+  }
+
   private _openLogs: (args: IOpenLogsArgs) => void;
+  private _openDeployment: (name: string) => void;
+  private _endpointExtrasChanged = new Signal<this, void>(this);
   private _newDeployment: (() => void) | null;
   private _endpointExtras: ((deployment: string) => JSX.Element | null) | null =
     null;

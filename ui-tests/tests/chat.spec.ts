@@ -205,7 +205,7 @@ test.describe('the smoke-test chat with a real engine', () => {
 
     await test.step('the conversation is still there after a reload', async () => {
       await saved;
-      await page.reload();
+      await lws.reload();
       await chat.openWithCommand(name);
       await expect(chat.turns()).toHaveCount(4);
       await expect(chat.lastAnswer()).toHaveAttribute('data-stopped', 'true');

@@ -89,7 +89,7 @@ test.describe('idle nudge', () => {
     expect(lwsField(ANNOTATION)).toBe('1');
 
     // The annotation, not the page's memory, offers the way back.
-    await page.reload();
+    await lws.reload();
     // The layout restorer may already have the sidebar open; its tab would close it.
     if (!(await page.locator('#jp-lws-sidebar').isVisible())) {
       await lws.openSidebar();

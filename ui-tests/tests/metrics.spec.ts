@@ -128,8 +128,8 @@ test.describe('engine metrics of a Ready deployment', () => {
       const images = join(__dirname, '..', '..', 'docs', 'images');
       mkdirSync(images, { recursive: true });
       await page.mouse.move(0, 0);
-      await page
-        .locator('#jp-lws-sidebar')
+      await deployments
+        .detail()
         .screenshot({ path: join(images, 'metrics.png') });
     }
 
@@ -142,12 +142,12 @@ test.describe('engine metrics of a Ready deployment', () => {
     await page.waitForTimeout(7_000);
     expect(reads).toBeLessThanOrEqual(closed + 1);
 
-    // The detail open again, then the sidebar collapsed: the detail stays, hidden, unread.
+    // The detail open again, then another tab in front of it: the detail stays, hidden, unread.
     await deployments.open(NAME);
     await expect.poll(() => reads, { timeout: 20_000 }).toBeGreaterThan(closed);
-    await page
-      .locator('.jp-SideBar.jp-mod-left [data-id="jp-lws-sidebar"]')
-      .click();
+    await page.evaluate(async () => {
+      await (window as any).jupyterapp.commands.execute('launcher:create');
+    });
     await expect(metrics).toBeHidden();
     const hidden = reads;
     await page.waitForTimeout(7_000);

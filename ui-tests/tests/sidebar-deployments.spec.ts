@@ -504,9 +504,13 @@ test.describe('sidebar deployments against the local cluster', () => {
         deployments.events().filter({ hasText: 'FailedScheduling' }).first()
       ).toHaveAttribute('data-type', 'Warning');
 
-      // Escape leaves the detail; the row the user came from has the focus again.
-      await page.keyboard.press('Escape');
-      await expect(deployments.rowButton(name)).toBeFocused();
+      // The detail is a main-area tab; the sidebar keeps the list, the row marked current.
+      await expect(deployments.tab(name)).toBeVisible();
+      await expect(deployments.rowButton(name)).toHaveAttribute(
+        'aria-current',
+        'true'
+      );
+      await expect(deployments.list()).toBeVisible();
     } finally {
       remove(name);
     }

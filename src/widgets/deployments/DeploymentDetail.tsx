@@ -1,7 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   Button,
-  caretLeftIcon,
   copyIcon,
   deleteIcon,
   refreshIcon,
@@ -28,7 +27,6 @@ import { translateData } from '../translateData';
 
 /** What the detail can ask for; each call goes to the actions or the plugin. */
 export interface IDetailCallbacks {
-  onBack: () => void;
   onScale: () => void;
   onRestartGroup: (groupIndex: number) => void;
   onNcclDebugOff: () => void;
@@ -78,9 +76,7 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
   const root = useRef<HTMLElement>(null);
   useEffect(() => {
     // Keyboard users land on the detail they opened, not on the document body.
-    root.current
-      ?.querySelector<HTMLElement>('[data-testid="lws-back"]')
-      ?.focus();
+    root.current?.focus();
   }, [overview.name]);
   return (
     <section
@@ -90,24 +86,9 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
       data-name={overview.name}
       data-state={status.state}
       aria-label={trans.__('Deployment %1', overview.name)}
-      onKeyDown={event => {
-        if (event.key === 'Escape' && !event.defaultPrevented) {
-          event.preventDefault();
-          props.onBack();
-        }
-      }}
+      tabIndex={-1}
     >
       <header className="jp-lws-DeploymentDetail-header">
-        <Button
-          minimal
-          small
-          onClick={props.onBack}
-          title={trans.__('Back to all deployments')}
-          aria-label={trans.__('Back to all deployments')}
-          data-testid="lws-back"
-        >
-          <caretLeftIcon.react tag="span" />
-        </Button>
         <h3 className="jp-lws-DeploymentDetail-name">{overview.name}</h3>
         <StateBadge state={status.state} trans={trans} />
       </header>

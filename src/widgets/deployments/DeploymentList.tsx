@@ -16,6 +16,8 @@ export interface IDeploymentListProps {
   progress: (name: string) => LoadingProgress | null;
   diagnoses: (name: string) => Diagnosis[];
   onSelect: (name: string) => void;
+  /** The deployment whose tab is active (its row is marked current). */
+  selected?: string | null;
   /** The row to focus when the list appears (the deployment whose detail was left). */
   focus?: string | null;
   trans: TranslationBundle;
@@ -66,6 +68,7 @@ export function DeploymentList(props: IDeploymentListProps): JSX.Element {
               : props.diagnoses(overview.name)[0]
           }
           onSelect={props.onSelect}
+          current={props.selected === overview.name}
           trans={trans}
         />
       ))}
@@ -78,6 +81,7 @@ function DeploymentRow(props: {
   progress: LoadingProgress | null;
   diagnosis: Diagnosis | undefined;
   onSelect: (name: string) => void;
+  current: boolean;
   trans: TranslationBundle;
 }): JSX.Element {
   const { overview, progress, diagnosis, trans } = props;
@@ -91,7 +95,8 @@ function DeploymentRow(props: {
     >
       <button
         type="button"
-        className="jp-lws-DeploymentRow-open"
+        className={`jp-lws-DeploymentRow-open${props.current ? ' jp-mod-current' : ''}`}
+        aria-current={props.current ? 'true' : undefined}
         title={status.reason}
         onClick={() => props.onSelect(overview.name)}
       >

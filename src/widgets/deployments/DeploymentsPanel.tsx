@@ -3,27 +3,23 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { can } from '../../api/context';
-import { replicasBeforeIdle, totalGpusHeld } from '../../model/idle';
+import { totalGpusHeld } from '../../model/idle';
 import type { DeploymentActions } from './DeploymentActions';
-import { DeploymentDetail } from './DeploymentDetail';
 import { DeploymentList } from './DeploymentList';
-import { EngineMetrics } from './EngineMetrics';
 import type { DeploymentsViewModel } from './DeploymentsViewModel';
 
 /** Props of {@link DeploymentsPanel}. */
 export interface IDeploymentsPanelProps {
   model: DeploymentsViewModel;
   actions: DeploymentActions;
-  /** Opens the log view of a pod (the plugin's command). */
-  openLogs: (deployment: string, pod: string) => void;
-  /** More under a deployment's endpoint (the chat and smoke test buttons). */
-  endpointExtras?: ((deployment: string) => JSX.Element | null) | null;
+  /** Opens a deployment's detail in the main area (the plugin's command). */
+  openDeployment: (name: string) => void;
   trans: TranslationBundle;
 }
 
 /**
- * The sidebar's deployments: the live list, or the detail of the selected one. Re-renders on
- * the model's and the actions' signals only.
+ * The sidebar's deployments: the live list; a deployment's detail opens in the main area
+ * ({@link DeploymentView}). Re-renders on the model's and the actions' signals only.
  */
 export function DeploymentsPanel(props: IDeploymentsPanelProps): JSX.Element {
   const { model, actions } = props;
@@ -39,7 +35,7 @@ export function DeploymentsPanel(props: IDeploymentsPanelProps): JSX.Element {
 }
 
 function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
-  const { model, actions, trans } = props;
+  const { model, trans } = props;
   const namespace = model.namespace;
   if (!namespace.context || !namespace.context.lwsInstalled) {
     return null;
@@ -75,74 +71,6 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
         )}
       </p>
     ) : null;
-  const selected = model.selected;
-  const overview = selected ? model.overview(selected) : undefined;
-  const lws = selected ? model.lws(selected) : undefined;
-  if (selected && overview && lws) {
-    const { answer, checking } = model.endpointAnswer(selected);
-    const endpoint = model.endpoint(selected);
-    return (
-      <div className="jp-lws-Deployments" data-testid="lws-deployments">
-        {banner}
-        <DeploymentDetail
-          overview={overview}
-          lws={lws}
-          now={model.now}
-          progress={model.progress(selected)}
-          diagnoses={model.diagnoses(selected)}
-          recreations={model.recreations(selected)}
-          checks={model.checks(selected)}
-          endpoint={endpoint}
-          answer={answer}
-          checking={checking}
-          result={actions.result(selected)}
-          busy={actions.busy(selected)}
-          rights={actions.rights()}
-          trans={trans}
-          onBack={() => (model.selected = null)}
-          onScale={() => void actions.scale(selected)}
-          onRestartGroup={group => void actions.restartGroup(selected, group)}
-          onNcclDebugOff={() => void actions.ncclDebugOff(selected)}
-          onCopyEndpoint={() => actions.copyEndpoint(selected)}
-          onCopyCurl={() => actions.copyCurl(selected)}
-          onDelete={() => void actions.remove(selected)}
-          onCheckEndpoint={() => void model.checkEndpoint(selected)}
-          onOpenLogs={pod => props.openLogs(selected, pod)}
-          endpointExtras={props.endpointExtras?.(selected) ?? null}
-          engineMetrics={
-            endpoint && overview.status.state === 'Ready' ? (
-              <EngineMetrics
-                settings={namespace.serverSettings}
-                service={endpoint.service}
-                port={endpoint.port}
-                trans={trans}
-                idleKey={`${namespace.context.namespace}/${selected}`}
-                idleMinutes={actions.idleMinutes}
-                gpus={overview.gpusInUse}
-                onScaleToZero={
-                  actions.rights().scale
-                    ? idleText => void actions.scaleToZero(selected, idleText)
-                    : undefined
-                }
-              />
-            ) : (
-              <ScaleBack
-                replicas={
-                  overview.status.replicas === 0
-                    ? replicasBeforeIdle(lws.metadata?.annotations)
-                    : null
-                }
-                busy={actions.busy(selected)}
-                enabled={actions.rights().scale}
-                trans={trans}
-                onScaleBack={() => void actions.scaleBack(selected)}
-              />
-            )
-          }
-        />
-      </div>
-    );
-  }
   const departed = model.departed;
   return (
     <div className="jp-lws-Deployments" data-testid="lws-deployments">
@@ -173,36 +101,11 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
         namespace={namespace.context.namespace}
         progress={name => model.progress(name)}
         diagnoses={name => model.diagnoses(name)}
-        onSelect={name => (model.selected = name)}
+        onSelect={props.openDeployment}
+        selected={model.selected}
         focus={model.left}
         trans={trans}
       />
-    </div>
-  );
-}
-
-/** "Scale back to <n>" on a deployment the idle nudge scaled to 0 (nothing otherwise). */
-function ScaleBack(props: {
-  replicas: number | null;
-  busy: boolean;
-  enabled: boolean;
-  trans: TranslationBundle;
-  onScaleBack: () => void;
-}): JSX.Element | null {
-  if (props.replicas === null) {
-    return null;
-  }
-  return (
-    <div className="jp-lws-IdleNudge">
-      <button
-        type="button"
-        className="jp-mod-styled jp-mod-accept"
-        data-testid="lws-scale-back"
-        disabled={props.busy || !props.enabled}
-        onClick={props.onScaleBack}
-      >
-        {props.trans.__('Scale back to %1', props.replicas)}
-      </button>
     </div>
   );
 }

@@ -5,6 +5,9 @@
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
+/** The deployment detail shown now (a main-area tab). */
+const DEPLOYMENT_TAB = '.jp-lws-DeploymentTab:not(.lm-mod-hidden)';
+
 export class ChatHelper {
   constructor(readonly page: IJupyterLabPageFixture) {}
 
@@ -13,21 +16,21 @@ export class ChatHelper {
     return this.page.getByTestId('lws-chat');
   }
 
-  /** The sidebar detail's Chat button. */
+  /** The deployment tab's Chat button. */
   sidebarChat(): Locator {
-    return this.page.locator('#jp-lws-sidebar').getByTestId('lws-action-chat');
+    return this.page.locator(DEPLOYMENT_TAB).getByTestId('lws-action-chat');
   }
 
-  /** The sidebar detail's Smoke test button. */
+  /** The deployment tab's Smoke test button. */
   sidebarSmokeTest(): Locator {
     return this.page
-      .locator('#jp-lws-sidebar')
+      .locator(DEPLOYMENT_TAB)
       .getByTestId('lws-action-smoke-test');
   }
 
-  /** The last smoke test shown in the sidebar (`data-ok`). */
+  /** The last smoke test shown in the deployment tab (`data-ok`). */
   sidebarSmokeResult(): Locator {
-    return this.page.locator('#jp-lws-sidebar').getByTestId('lws-smoke-result');
+    return this.page.locator(DEPLOYMENT_TAB).getByTestId('lws-smoke-result');
   }
 
   /** Opens the chat of a deployment with the command, as the palette does. */

@@ -70,14 +70,34 @@ export class DeploymentsHelper {
     await this.detail().waitFor({ state: 'visible' });
   }
 
-  /** The detail of the open deployment (`data-name`, `data-state`). */
+  /**
+   * The detail of the open deployment (`data-name`, `data-state`): the main-area tab shown
+   * now (a deployment's detail is a tab; the sidebar keeps the list).
+   */
   detail(): Locator {
-    return this.sidebar.getByTestId('lws-detail');
+    return this.page
+      .locator('.jp-lws-DeploymentTab:not(.lm-mod-hidden)')
+      .getByTestId('lws-detail');
   }
 
-  /** Back from the detail to the list. */
+  /** The main-area tab of a deployment. */
+  tab(name: string): Locator {
+    return this.page.locator(`#jp-lws-deployment-${name}`);
+  }
+
+  /** Back to the list alone: closes the deployment tabs (the sidebar always has the list). */
   async back(): Promise<void> {
-    await this.detail().getByTestId('lws-back').click();
+    await this.page.evaluate(() => {
+      const shell = (window as any).jupyterapp.shell;
+      for (const widget of Array.from(shell.widgets('main')) as any[]) {
+        if (String(widget.id).startsWith('jp-lws-deployment-')) {
+          widget.close();
+        }
+      }
+    });
+    await this.page.locator('.jp-lws-DeploymentTab').first().waitFor({
+      state: 'detached'
+    });
   }
 
   /** The plain-words reason of the state. */

@@ -1,7 +1,10 @@
 /**
  * The page object of jupyterlab-lws: tests read as user steps, and every selector lives here.
  */
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type {
+  IJupyterLabPageFixture,
+  JupyterLabPage
+} from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import { DeploymentsHelper } from './DeploymentsHelper';
@@ -21,6 +24,19 @@ export class LwsHelper {
       .locator('.jp-SideBar.jp-mod-left [data-id="jp-lws-sidebar"]')
       .click();
     await this.sidebar.waitFor({ state: 'visible' });
+  }
+
+  /**
+   * Reloads the page and waits for JupyterLab, not for a Launcher: the restored layout
+   * brings back the open deployment and chat tabs instead (galata waits for a Launcher).
+   */
+  async reload(): Promise<void> {
+    await (this.page as unknown as JupyterLabPage).reload({
+      waitForIsReady: false
+    });
+    await this.page
+      .locator('#jupyterlab-splash')
+      .waitFor({ state: 'detached' });
   }
 
   /** The namespace the sidebar says it is connected to. */

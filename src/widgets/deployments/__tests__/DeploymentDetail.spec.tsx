@@ -91,7 +91,6 @@ function render(overrides: Partial<IDeploymentDetailProps> = {}): HTMLElement {
     busy: false,
     rights: { scale: true, restart: true, patch: true, remove: true },
     trans,
-    onBack: noop,
     onScale: noop,
     onRestartGroup: noop,
     onNcclDebugOff: noop,
