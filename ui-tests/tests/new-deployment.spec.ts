@@ -237,6 +237,10 @@ test.describe('new deployment against the local cluster', () => {
         `LeaderWorkerSet ${NAME} (made by this form before)`
       );
       await expect(dialog).toContainText(`Service ${SERVICE}`);
+      // Enter would cancel: the safe answer has the focus.
+      await expect(
+        dialog.getByRole('button', { name: 'Cancel' })
+      ).toBeFocused();
       await dialog.getByRole('button', { name: 'Replace' }).click();
       await expect(form.applyStatus()).toHaveAttribute(
         'data-status',

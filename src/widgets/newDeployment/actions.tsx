@@ -45,7 +45,8 @@ export async function exportToWorkspace(options: {
       buttons: [
         Dialog.cancelButton({ label: trans.__('Cancel') }),
         Dialog.warnButton({ label: trans.__('Replace') })
-      ]
+      ],
+      defaultButton: 0
     });
     if (!overwrite.button.accept) {
       return null;
@@ -133,7 +134,9 @@ export async function confirmReplace(
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.warnButton({ label: trans.__('Replace') })
-    ]
+    ],
+    // Enter must not replace someone's objects: the safe answer has the focus.
+    defaultButton: 0
   });
   return result.button.accept;
 }

@@ -119,15 +119,16 @@ function Field(props: {
             {translateData(trans, issue.message)}
           </p>
         ))}
-        {warnings.length > 0 && (
-          <p className="jp-lws-NewDeployment-advised">
-            {trans._n(
-              'One piece of advice for this field, on the right.',
-              '%1 pieces of advice for this field, on the right.',
-              warnings.length
-            )}
+        {warnings.map(issue => (
+          // The advice itself, on the field it is about (the Advice pane lists all of it).
+          <p
+            key={`${issue.id}-${issue.message}`}
+            className="jp-lws-NewDeployment-advised"
+            data-testid={`lws-new-advice-${field}`}
+          >
+            {translateData(trans, issue.message)}
           </p>
-        )}
+        ))}
         {props.help && errors.length === 0 && (
           <p className="jp-lws-NewDeployment-help">{props.help}</p>
         )}
