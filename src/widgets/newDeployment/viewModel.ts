@@ -14,6 +14,7 @@ import { applyDeployment, KubeApplyTarget } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
 import { fetchContext } from '../../api/context';
 import { KubeClient } from '../../api/kube';
+import { LwsApiError } from '../../api/request';
 import { Resources } from '../../api/resources';
 import type { IAdvice } from '../../model/advice';
 import { adviseSpec } from '../../model/advice';
@@ -28,7 +29,9 @@ import {
   updateValues,
   visibleIssues
 } from '../../model/formState';
+import { isDns1035Label } from '../../model/dns1123';
 import type { IIssue } from '../../model/issues';
+import { nameTakenIssue } from '../../model/nameTaken';
 import type { IQuotaCheck, IResourceQuota } from '../../model/quota';
 import { checkQuota, deploymentNeeds } from '../../model/quota';
 import type { IManifests } from '../../model/manifests';
@@ -78,7 +81,12 @@ export interface IDeploymentCluster {
   target(namespace: string): IApplyTarget;
   /** The namespace's ResourceQuotas with their usage (absent: quotas are not checked). */
   quotas?(namespace: string): Promise<IResourceQuota[]>;
+  /** Whether a LeaderWorkerSet of that name exists (absent: not checked while typing). */
+  nameTaken?(namespace: string, name: string): Promise<boolean>;
 }
+
+/** Quiet time after typing before the name is looked up in the namespace, in ms. */
+const NAME_CHECK_DELAY_MS = 400;
 
 /** Options of {@link NewDeploymentViewModel}. */
 export interface INewDeploymentViewModelOptions {
@@ -159,12 +167,22 @@ export class NewDeploymentViewModel implements IDisposable {
    * not been to yet do not count as errors until Deploy is tried.
    */
   get issues(): IIssue[] {
-    return visibleIssues(
-      this._advice.issues,
-      this._values,
-      this._touched,
-      this._showAll
-    );
+    const namespace = this._context?.namespace;
+    const taken =
+      namespace &&
+      this._takenName !== null &&
+      this._takenName === this._spec.name
+        ? [nameTakenIssue(this._takenName, namespace)]
+        : [];
+    return [
+      ...visibleIssues(
+        this._advice.issues,
+        this._values,
+        this._touched,
+        this._showAll
+      ),
+      ...taken
+    ];
   }
 
   /** Marks an input as visited (its errors show from now on). */
@@ -229,6 +247,8 @@ export class NewDeploymentViewModel implements IDisposable {
     try {
       this._context = await this._cluster.context();
       this._contextError = null;
+      this._checkedName = null;
+      this._scheduleNameCheck();
       await this._loadQuotas(this._context.namespace);
     } catch (reason) {
       this._context = null;
@@ -508,6 +528,9 @@ export class NewDeploymentViewModel implements IDisposable {
     }
     this._disposed = true;
     clearTimeout(this._previewTimer);
+    if (this._nameTimer !== null) {
+      clearTimeout(this._nameTimer);
+    }
     if (this._draftPending) {
       clearTimeout(this._draftTimer);
       void this._saveDraft();
@@ -548,6 +571,39 @@ export class NewDeploymentViewModel implements IDisposable {
   ): void {
     this._spec = advised.spec;
     this._advice = advised.advice;
+    this._scheduleNameCheck();
+  }
+
+  // Asks once the typing pauses whether the name is taken; only a well-formed name is asked.
+  private _scheduleNameCheck(): void {
+    const name = this._spec.name;
+    const namespace = this._context?.namespace;
+    if (this._nameTimer !== null) {
+      clearTimeout(this._nameTimer);
+      this._nameTimer = null;
+    }
+    if (
+      !this._cluster.nameTaken ||
+      !namespace ||
+      name === this._checkedName ||
+      !isDns1035Label(name)
+    ) {
+      return;
+    }
+    this._nameTimer = setTimeout(() => {
+      this._nameTimer = null;
+      this._checkedName = name;
+      void this._cluster.nameTaken!(namespace, name).then(
+        taken => {
+          if (this._disposed || this._checkedName !== name) {
+            return;
+          }
+          this._takenName = taken ? name : null;
+          this._changed.emit();
+        },
+        () => undefined
+      );
+    }, NAME_CHECK_DELAY_MS);
   }
 
   private _advise(values: IFormValues): IAdvisedValues {
@@ -678,6 +734,9 @@ export class NewDeploymentViewModel implements IDisposable {
   private _context: IClusterContext | null = null;
   private _contextError: string | null = null;
   private _quotas: IResourceQuota[] | null = null;
+  private _nameTimer: ReturnType<typeof setTimeout> | null = null;
+  private _checkedName: string | null = null;
+  private _takenName: string | null = null;
   private _quotaError: string | null = null;
   private _quotaCheck: IQuotaCheck | null = null;
   private _quotaCheckSpec: IDeploymentSpec | null = null;
@@ -701,7 +760,21 @@ export function proxyCluster(
         await new KubeClient(namespace, serverSettings).list<IResourceQuota>(
           Resources.resourceQuotas
         )
-      ).items
+      ).items,
+    nameTaken: async (namespace, name) => {
+      try {
+        await new KubeClient(namespace, serverSettings).get(
+          Resources.leaderWorkerSets,
+          name
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof LwsApiError && error.status === 404) {
+          return false;
+        }
+        throw error;
+      }
+    }
   };
 }
 

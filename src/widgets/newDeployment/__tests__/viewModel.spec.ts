@@ -320,6 +320,53 @@ describe('NewDeploymentViewModel', () => {
   });
 });
 
+describe('NewDeploymentViewModel name taken', () => {
+  it('says while typing that a deployment of that name exists, once the typing pauses', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const asked: string[] = [];
+      const model = new NewDeploymentViewModel({
+        settings: resolveSettings({}),
+        cluster: {
+          context: async () => editorContext,
+          target: () => new MemoryTarget(),
+          nameTaken: async (_namespace, name) => {
+            asked.push(name);
+            return name === 'llama-70b';
+          }
+        },
+        previewDelay: 0,
+        draftDelay: 0
+      });
+      await model.loadContext();
+      for (const name of ['l', 'll', 'llama-70', 'llama-70b']) {
+        model.setValues({ name });
+      }
+      jest.advanceTimersByTime(1000);
+      await Promise.resolve();
+      await Promise.resolve();
+      // One question for what was typed last, not one per keystroke.
+      expect(asked).toEqual(['llama-70b']);
+      const taken = model.issues.find(issue => issue.id === 'name-taken');
+      expect(taken?.field).toBe('name');
+      expect(taken?.message).toContain(
+        `"llama-70b" already exists in ${editorContext.namespace}`
+      );
+
+      model.setValues({ name: 'llama-70b-2' });
+      expect(model.issues.map(issue => issue.id)).not.toContain('name-taken');
+      jest.advanceTimersByTime(1000);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(asked).toEqual(['llama-70b', 'llama-70b-2']);
+      expect(model.issues.map(issue => issue.id)).not.toContain('name-taken');
+      model.dispose();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('NewDeploymentViewModel quota', () => {
   function quotaSetup(used: string, fail = false) {
     const { model, target, cluster } = setup();
