@@ -151,7 +151,11 @@ export function inspectSpec(
   if (!engine || !countsValid || !resolved) {
     return inspection;
   }
-  checkServiceName(resolved, issues);
+  // A Service name derived from a bad deployment name is the same mistake: said once, on name.
+  const nameWrong = issues.some(issue => issue.field === 'name');
+  if (spec.serviceName !== undefined || !nameWrong) {
+    checkServiceName(resolved, issues);
+  }
   checkGpus(resolved, engine, profile, issues);
   checkPorts(resolved, engine, issues);
   checkRdma(resolved, profile, issues);

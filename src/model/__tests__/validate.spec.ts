@@ -62,6 +62,17 @@ describe('validateSpec', () => {
       expect(found.fix).toEqual({ name: 'a'.repeat(51) });
     });
 
+    it('says a 70-character name once, on the name, not again for the Service it implies', () => {
+      const errors = validateSpec({ ...good, name: 'a'.repeat(70) }).filter(
+        found => found.severity === 'error'
+      );
+      expect(errors.map(found => found.id)).toEqual(['name-too-long']);
+      // A Service name the user chose is still checked.
+      expect(ids({ name: 'a'.repeat(70), serviceName: 'Bad_Name' })).toContain(
+        'invalid-service-name'
+      );
+    });
+
     it('allows one character less from 10 replicas on', () => {
       expect(lwsNameMaxLength(9)).toBe(51);
       expect(lwsNameMaxLength(10)).toBe(50);
