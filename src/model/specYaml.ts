@@ -1,5 +1,6 @@
 // The spec file format (YAML, of which JSON is a subset) and the manifests' YAML.
 
+import { distance } from 'fastest-levenshtein';
 import type { Document } from 'yaml';
 import { LineCounter, parseAllDocuments, stringify, visit } from 'yaml';
 import type { IIssue } from './issues';
@@ -142,9 +143,7 @@ export function readSpec(raw: unknown): {
   const known = new Set<string>(SPEC_FIELDS);
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) {
-      const suggestion = SPEC_FIELDS.find(
-        field => looseFieldName(field) === looseFieldName(key)
-      );
+      const suggestion = closestField(key);
       issues.push(
         warning(
           'unknown-field',
@@ -161,6 +160,29 @@ export function readSpec(raw: unknown): {
 
 function looseFieldName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * The known field a typo most likely meant: the same letters in another case or separator
+ * (`tensor_parallel`), else the nearest by edit distance, at most 2 edits and less than a
+ * third of the name (`gpuPerNode` -> `gpusPerNode`, but not `foo` -> `port`).
+ */
+function closestField(key: string): string | undefined {
+  const loose = looseFieldName(key);
+  const same = SPEC_FIELDS.find(field => looseFieldName(field) === loose);
+  if (same || loose.length > 64) {
+    return same;
+  }
+  let best: { field: string; edits: number } | undefined;
+  for (const field of SPEC_FIELDS) {
+    const edits = distance(loose, looseFieldName(field));
+    if (!best || edits < best.edits) {
+      best = { field, edits };
+    }
+  }
+  return best && best.edits <= 2 && best.edits * 3 < loose.length
+    ? best.field
+    : undefined;
 }
 
 function firstLine(message: string): string {

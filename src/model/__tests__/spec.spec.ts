@@ -137,6 +137,18 @@ describe('readSpec', () => {
     expect(issues[0].message).toContain('Did you mean "tensorParallel"?');
   });
 
+  it('suggests the closest known field for a misspelt one, and nothing for a stranger', () => {
+    const suggestion = (key: string) =>
+      /Did you mean "([^"]+)"/.exec(
+        readSpec({ name: 'llama', [key]: 8 }).issues[0]?.message ?? ''
+      )?.[1];
+    expect(suggestion('gpuPerNode')).toBe('gpusPerNode');
+    expect(suggestion('tensorParalel')).toBe('tensorParallel');
+    expect(suggestion('replica')).toBe('replicas');
+    expect(suggestion('foo')).toBeUndefined();
+    expect(suggestion('x'.repeat(10_000))).toBeUndefined();
+  });
+
   it('rejects a document that is not a mapping', () => {
     expect(readSpec(['name']).issues.map(issue => issue.id)).toEqual([
       'invalid-spec'
