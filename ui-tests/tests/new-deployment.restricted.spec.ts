@@ -42,6 +42,11 @@ test.describe('new deployment as the read-only account', () => {
       await expect(form.deployButton()).toBeDisabled();
       await expect(form.deployBlocker()).toContainText('not applied');
       await expect(form.value('name')).toHaveValue(NAME);
+      // The advice is about the form's spec: it never says "No problems" beside a rejected edit.
+      await expect(page.getByTestId('lws-advice-edit-rejected')).toContainText(
+        'Your YAML edit is not applied'
+      );
+      await expect(page.getByTestId('lws-advice-ok')).toHaveCount(0);
     });
 
     await test.step('a YAML edit that breaks validation is shown, not applied', async () => {

@@ -17,6 +17,8 @@ export interface IAdvicePanelProps {
   issues: readonly IIssue[];
   model: string;
   settingsProblems: readonly string[];
+  /** Problems of a YAML edit that was not taken over (the advice is about the form's spec). */
+  rejectedEdit?: number;
   trans: TranslationBundle;
   onFix: (fix: Partial<IDeploymentSpec>) => void;
   /** Shows an input (opening "Advanced" when it is there). */
@@ -44,8 +46,20 @@ export function AdvicePanel(props: IAdvicePanelProps): JSX.Element {
           {problem}
         </p>
       ))}
+      {props.rejectedEdit ? (
+        <p
+          className="jp-lws-Advice-issue jp-lws-mod-error"
+          data-testid="lws-advice-edit-rejected"
+        >
+          {trans._n(
+            'Your YAML edit is not applied: %1 problem, under the editor. This advice is about the form as it was.',
+            'Your YAML edit is not applied: %1 problems, under the editor. This advice is about the form as it was.',
+            props.rejectedEdit
+          )}
+        </p>
+      ) : null}
       {props.issues.length === 0 ? (
-        advice.errors > 0 ? (
+        props.rejectedEdit ? null : advice.errors > 0 ? (
           <p className="jp-lws-Advice-detail">
             {trans.__(
               'Choose a model and a name: the advice follows as you fill in the form.'

@@ -328,6 +328,7 @@ class AdviceView extends ReactWidget {
               issues={this._model.issues}
               model={this._model.values.model}
               settingsProblems={this._model.settingsProblems}
+              rejectedEdit={this._model.yamlEdit?.issues.length ?? 0}
               trans={this._trans}
               onFix={this._onFix}
               onShowField={this._onShowField}
