@@ -687,6 +687,10 @@ test.describe('sidebar deployments against the local cluster', () => {
       ).toContainText(/groups? recreated/);
       // Back-off per pod name: 0, 5, 15, 35 s ... after the first read, whatever the churn.
       const leaderReads = logReads.filter(pod => pod === `${name}-0`).length;
+      console.log(
+        `crash loop: ${leaderReads} reads of ${name}-0's log, ${logReads.length} in all, ` +
+          `diagnosis missing in ${missing}/${samples} samples, group now ${podUid(`${name}-0`)}`
+      );
       expect(leaderReads).toBeGreaterThanOrEqual(1);
       expect(leaderReads).toBeLessThanOrEqual(8);
     } finally {
