@@ -3,7 +3,7 @@
  * against it as the editor account, and Debian's Chromium driven by the ui-tests' Playwright.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,7 +18,13 @@ const { chromium } = createRequire(join(root, 'ui-tests/package.json'))(
 export function readCluster() {
   const run =
     process.env.LWS_CLUSTER_RUN ?? join(homedir(), '.cache/jupyterlab-lws/run');
-  return JSON.parse(readFileSync(join(run, 'cluster.json'), 'utf-8'));
+  const path = join(run, 'cluster.json');
+  if (!existsSync(path)) {
+    throw new Error(
+      `no local cluster (${path} is missing): bash scripts/cluster/cluster.sh up`
+    );
+  }
+  return JSON.parse(readFileSync(path, 'utf-8'));
 }
 
 /**

@@ -16,7 +16,7 @@ mkdir -p "$out"
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 bash scripts/cluster/cluster.sh status >/dev/null \
   || die "the local cluster is not running: bash scripts/cluster/cluster.sh up"
-command -v jupyter >/dev/null && jupyter labextension list 2>&1 | grep -q jupyterlab-lws \
+command -v jupyter >/dev/null && jupyter labextension list 2>&1 | grep jupyterlab-lws >/dev/null \
   || die "JupyterLab with jupyterlab-lws is not installed: bash scripts/setup.sh"
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || die "no Chromium at ${CHROMIUM_PATH:-/usr/bin/chromium}"
 python3 -c 'import llama_cpp' 2>/dev/null \

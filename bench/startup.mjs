@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { minify } from 'terser';
+
 import { launchChromium, readCluster, startLab as startLabAt } from './lab.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 7;
@@ -44,7 +46,7 @@ async function loadOnce(browser, port) {
   let jsBytes = 0;
   let apiRequests = 0;
   // The extension's own JavaScript loaded at start-up (the eager part), raw and gzipped.
-  const own = { bytes: 0, gzipped: 0 };
+  const own = { bytes: 0, gzipped: 0, files: [] };
   page.on('request', request => {
     if (request.url().includes('/lws/api/')) {
       apiRequests += 1;
@@ -58,6 +60,7 @@ async function loadOnce(browser, port) {
       if (response.url().includes('/extensions/jupyterlab-lws/')) {
         own.bytes += body.length;
         own.gzipped += gzipSync(body, { level: 9 }).length;
+        own.files.push({ name: response.url().split('/').pop(), body });
       }
     }
   });
@@ -110,8 +113,16 @@ try {
     `  extension API requests with the sidebar closed: ${Math.max(...ext.map(r => r.apiRequests))}`
   );
   const own = ext[ext.length - 1].own;
+  // The installed build may be a development one (unminified): minify what it loaded as a
+  // production build would (terser, which webpack uses) to tell what users download.
+  let minified = 0;
+  for (const file of own.files) {
+    const { code } = await minify(file.body.toString('utf-8'));
+    minified += gzipSync(code, { level: 9 }).length;
+  }
   console.log(
-    `  jupyterlab-lws JavaScript loaded at start-up (eager): ${own.bytes} B, gzipped ${own.gzipped} B`
+    `  jupyterlab-lws JavaScript loaded at start-up (eager): ${own.bytes} B, gzipped ${own.gzipped} B; ` +
+      `minified with terser and gzipped ${minified} B (${own.files.map(f => f.name).join(', ')})`
   );
 } finally {
   await browser.close();
