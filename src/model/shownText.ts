@@ -84,3 +84,34 @@ function shortVisible(text: string, max: number): string {
 function codePoint(character: string): string {
   return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
+
+/** Terminal escape sequences: CSI (colours, cursor moves) and OSC (titles, links). */
+const TERMINAL_SEQUENCE =
+  // eslint-disable-next-line no-control-regex -- ESC and BEL delimit the sequences
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
+
+/**
+ * Characters that text shown to a user may not carry raw: controls but tab and newline,
+ * bidirectional overrides, isolates and marks, zero-width space, word joiner and the byte
+ * order mark. Zero-width (non-)joiners stay: emoji and several scripts need them.
+ */
+const UNSAFE_IN_DISPLAY =
+  // eslint-disable-next-line no-control-regex -- control characters are what this finds
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * Text others wrote (a log line, an event message, model output), for display: terminal
+ * escape sequences dropped (colours mean nothing here), the remaining controls and the bidi
+ * and zero-width characters shown as `\u{XXXX}` (a right-to-left override would make
+ * "user\u202Egnp.exe" read "userexe.png"), Hugging Face tokens hidden. React shows the
+ * result as text; this keeps that text honest.
+ */
+export function untrustedText(text: string): string {
+  return text
+    .replace(TERMINAL_SEQUENCE, '')
+    .replace(HF_TOKEN, 'hf_…(hidden)')
+    .replace(
+      UNSAFE_IN_DISPLAY,
+      character => `\\u{${codePoint(character).slice(2)}}`
+    );
+}
