@@ -35,6 +35,22 @@ test.describe('new deployment against the local cluster', () => {
     await form.openFromSidebar();
     await expect(form.namespace()).toContainText(userNamespace);
     await expect(form.input('model')).toBeFocused();
+
+    // The engine select's caret is drawn inside the select: JupyterLab before 4.6 needs the
+    // position that style/base.css gives it.
+    const select = await form.input('engine').boundingBox();
+    const caret = await form.panel
+      .locator('.jp-HTMLSelect:has(#jp-lws-new-engine) > span svg')
+      .boundingBox();
+    expect(select && caret).toBeTruthy();
+    expect(caret!.x).toBeGreaterThanOrEqual(select!.x);
+    expect(caret!.x + caret!.width).toBeLessThanOrEqual(
+      select!.x + select!.width
+    );
+    expect(caret!.y).toBeGreaterThanOrEqual(select!.y);
+    expect(caret!.y + caret!.height).toBeLessThanOrEqual(
+      select!.y + select!.height
+    );
   });
 
   test('deploys the guide’s 70B example from the launcher tile', async ({
