@@ -28,8 +28,9 @@ command -v go >/dev/null || { log "Go is required to build the local cluster"; e
 command -v node >/dev/null || { log "Node.js is required"; exit 1; }
 
 log "Python dependencies"
+# build: `python -m build` makes the release wheel and sdist (scripts/build-dist.sh).
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "jupyterlab==4.6.6" "jupyter-builder>=1.2,<2" \
-  "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10"
+  "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10" "build>=1.2"
 
 log "huggingface_hub clients for the download script's tests (oldest in a supported engine image, newest)"
 for version in 0.25.2 2.4.0; do  # keep in step with CLIENTS in jupyterlab_lws/tests/test_download_script.py

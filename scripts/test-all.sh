@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of jupyterlab-lws on a fresh machine: sets up, starts the local cluster, then
 # lint, unit tests (jest), the CLI, the server extension (pytest against the real API server),
-# and the UI (Galata in Debian's Chromium against the real cluster). Stops at the first failure.
+# and the UI (Galata in Debian's Chromium against the real cluster); then the release wheel and
+# pytest plus a Galata subset against the oldest supported JupyterLab. Stops at the first failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -32,6 +33,9 @@ python3 -m pytest -q jupyterlab_lws
 step "UI (Galata, Chromium, real cluster)"
 (cd ui-tests && CI=${CI:-true} npx playwright test \
   && CI=${CI:-true} npx playwright test -c playwright.restricted.config.js)
+
+step "release wheel, and the oldest supported JupyterLab (scripts/compat.sh)"
+bash scripts/compat.sh
 
 step "all tests passed"
 bash scripts/cluster/cluster.sh status
