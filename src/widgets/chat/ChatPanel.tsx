@@ -12,6 +12,7 @@ import type { ChatErrorKind, IChatError } from '../../model/chatErrors';
 import type { IAnswerMetrics } from '../../model/chatStream';
 import { answerMetrics } from '../../model/chatStream';
 import { PROBE_CONCURRENCY, PROBE_METRICS } from '../../model/loadProbe';
+import { untrustedText } from '../../model/shownText';
 import type { ChatViewModel, IChatTurn } from './ChatViewModel';
 import { SmokeResultLine } from './SmokeResultLine';
 
@@ -219,11 +220,13 @@ function Conversation(props: IChatViewOptions): JSX.Element {
           data-testid="lws-chat-streaming"
         >
           {streaming.reasoning && (
-            <div className="jp-lws-Chat-reasoning">{streaming.reasoning}</div>
+            <div className="jp-lws-Chat-reasoning">
+              {untrustedText(streaming.reasoning)}
+            </div>
           )}
           {/* Plain text while it streams; Markdown once the answer is whole. */}
           <div className="jp-lws-Chat-text" data-testid="lws-chat-stream-text">
-            {streaming.content}
+            {untrustedText(streaming.content)}
           </div>
           <Metrics
             metrics={answerMetrics(streaming, performance.now())}
@@ -264,7 +267,7 @@ function Turn(props: IChatViewOptions & { turn: IChatTurn }): JSX.Element {
             className="jp-lws-Chat-reasoning"
             data-testid="lws-chat-reasoning"
           >
-            {turn.reasoning}
+            {untrustedText(turn.reasoning)}
           </div>
         </details>
       )}

@@ -17,6 +17,7 @@ import type { IChatDeployment } from './ChatViewModel';
 import { ChatViewModel, deploymentKey, runSmokeTest } from './ChatViewModel';
 import { ChatView } from './ChatPanel';
 import { insertNotebookCell } from './insertCode';
+import { modelOutputRendermime } from './modelOutput';
 import type { SmokeResults } from './smokeResults';
 
 export type { IChatDeployment } from './ChatViewModel';
@@ -47,7 +48,7 @@ export function createChatPanel(
   });
   const content = new ChatView({
     model,
-    rendermime: options.rendermime,
+    rendermime: modelOutputRendermime(options.rendermime),
     trans,
     insertCode: () => {
       const code = notebookCode(

@@ -18,6 +18,7 @@ import type { IIssue } from '../../model/issues';
 import type { LeaderWorkerSet } from '../../model/lws';
 import type { IDeploymentOverview } from '../../model/overview';
 import { age, eventTime } from '../../model/events';
+import { untrustedText } from '../../model/shownText';
 import type { LoadingProgress } from '../../model/loadingProgress';
 import type { GroupStatus, PodSummary } from '../../model/status';
 import type { IActionResult, IActionRights } from './DeploymentActions';
@@ -560,7 +561,9 @@ function EventList(props: {
                   {(event.count ?? 1) > 1 && ` ×${event.count}`}
                 </span>
               </span>
-              <span className="jp-lws-Event-message">{event.message}</span>
+              <span className="jp-lws-Event-message">
+                {untrustedText(event.message ?? '')}
+              </span>
             </li>
           );
         })}

@@ -3,6 +3,7 @@ import { errorIcon, infoIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import type { Diagnosis } from '../../model/diagnose';
+import { untrustedText } from '../../model/shownText';
 import { translateData } from '../translateData';
 
 /** Known failures found in a deployment's events and logs: cause, fix and evidence line. */
@@ -56,9 +57,11 @@ export function DiagnosisList(props: {
               className="jp-lws-Diagnosis-evidence"
               title={trans.__('The line that shows it')}
             >
-              {diagnosis.context
-                ? diagnosis.context.join('\n')
-                : diagnosis.evidence}
+              {untrustedText(
+                diagnosis.context
+                  ? diagnosis.context.join('\n')
+                  : diagnosis.evidence
+              )}
             </pre>
           </article>
         );
