@@ -13,6 +13,7 @@ import {
 import type { IIssue } from '../../model/issues';
 import type { ICachedModel } from '../../model/modelCache';
 import { tokenSecretName } from '../../model/resolve';
+import { untrustedText } from '../../model/shownText';
 import { translateData } from '../translateData';
 import type { DownloadsViewModel } from './DownloadsViewModel';
 
@@ -227,8 +228,10 @@ function DownloadRow(props: {
     >
       <div className="jp-lws-Download-header">
         <span className="jp-lws-Download-repo">
-          {download.repo}
-          {download.revision !== 'main' ? `@${download.revision}` : ''}
+          {untrustedText(download.repo)}
+          {download.revision !== 'main'
+            ? `@${untrustedText(download.revision)}`
+            : ''}
         </span>
         <span className="jp-lws-Download-phase">{labels[phase]}</span>
       </div>
@@ -391,7 +394,9 @@ function CacheView(props: IDownloadsSectionProps): JSX.Element {
                   data-testid="lws-cached-model"
                   data-repo={cached.repo}
                 >
-                  <span className="jp-lws-Cache-repo">{cached.repo}</span>
+                  <span className="jp-lws-Cache-repo">
+                    {untrustedText(cached.repo)}
+                  </span>
                   <span className="jp-lws-Cache-size">
                     {formatBytes(cached.sizeOnDisk)}
                     {cached.incomplete ? ` ${trans.__('(incomplete)')}` : ''}
