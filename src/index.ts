@@ -122,10 +122,12 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
       execute: args => {
         const name = String(args.name);
         const open = deploymentTabs.find(tab => tab.deployment === name);
-        if (open) {
+        if (open?.isAttached) {
           app.shell.activateById(open.id);
           return open;
         }
+        // Taken out of the shell without being closed: it cannot be shown again.
+        open?.dispose();
         // Restored tabs open before the sidebar was ever shown: start the watches.
         void model.activate();
         const tab = new DeploymentTab(name, {

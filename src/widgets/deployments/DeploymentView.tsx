@@ -1,5 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import React from 'react';
 
 import { replicasBeforeIdle } from '../../model/idle';
@@ -39,6 +40,12 @@ export class DeploymentTab extends ReactWidget {
     );
     this.title.icon = lwsIcon;
     this.title.closable = true;
+  }
+
+  /** A closed tab is done with (its tracker forgets it); opening the deployment makes a new one. */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   render(): JSX.Element {
