@@ -34,6 +34,11 @@ module.exports = {
       url: `http://localhost:${PORT}/lab`,
       reuseExistingServer: false
     },
-    ...baseConfig.webServer.slice(1)
+    {
+      ...baseConfig.webServer[1],
+      // The test engine's port follows LWS_ENGINE_PORT, as scripts/engine/engine.sh and the chat
+      // spec do.
+      url: `http://127.0.0.1:${process.env.LWS_ENGINE_PORT ?? 18080}/v1/models`
+    }
   ]
 };
