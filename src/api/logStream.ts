@@ -118,6 +118,21 @@ export class LogStream implements IDisposable {
   }
 
   /**
+   * Reads the log of a new container under the same pod name (restarted, or its pod recreated)
+   * from its start, below a `separator` line: the earlier lines stay, the tail bounds them all.
+   */
+  continueWith(separator: string): void {
+    if (this._disposed) {
+      return;
+    }
+    this._close();
+    this.tail.push([separator]);
+    this._progress = null;
+    this._last = null;
+    this._open(false, false);
+  }
+
+  /**
    * Follows again from the last line read (after a pause); `insist` (the user asked) may take
    * the slot of the log view that has followed longest. Returns false when it stays paused.
    */

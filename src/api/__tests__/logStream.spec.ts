@@ -164,6 +164,34 @@ describe('LogStream', () => {
     expect(stream.isDisposed).toBe(true);
   });
 
+  it('continues with a new container below a separator, keeping the lines read', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'llama-0',
+      tailLines: 100,
+      coalesceMs: 0
+    });
+    stream.start();
+    source.write('2026-01-01T00:00:01Z old 1', '2026-01-01T00:00:02Z old 2');
+    source.end();
+    await waitFor(() => stream.state === 'ended');
+
+    stream.continueWith('-- recreated --');
+    // The new pod's log starts earlier than the last line read: nothing of it is skipped.
+    source.write('2026-01-01T00:00:00Z new 1');
+    await waitFor(() => stream.tail.size === 4);
+    expect(stream.tail.lines()).toEqual([
+      'old 1',
+      'old 2',
+      '-- recreated --',
+      'new 1'
+    ]);
+    expect(stream.state).toBe('streaming');
+    expect(source.calls[1].options.sinceTime).toBeUndefined();
+    stream.dispose();
+  });
+
   it('asks for the previous container when told', async () => {
     const source = new PushedLog();
     const stream = new LogStream({

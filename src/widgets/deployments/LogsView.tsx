@@ -17,8 +17,10 @@ import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { LogStreamState } from '../../api/logStream';
 import { LogStream } from '../../api/logStream';
 import { LogSearch } from '../../api/logTail';
-import { LWS_LABELS } from '../../model/lws';
+import { untrustedText } from '../../model/shownText';
 import type { DeploymentsViewModel } from './DeploymentsViewModel';
+import type { FollowAction, IFollowState } from './followedPod';
+import { followPod, podLife, UNSEEN } from './followedPod';
 import { atBottom, visibleRows } from './virtualWindow';
 
 /** Height of one log line in pixels; the stylesheet sets the same. */
@@ -42,8 +44,10 @@ export interface ILogsViewOptions {
  * The view owns exactly one {@link LogStream} at a time: closing the tab disposes the view and
  * cancels its request, choosing another pod replaces it, a hidden tab pauses it (and resumes
  * from its last line when shown). Following takes a slot of the namespace's connection budget;
- * without one the view shows the lines read and a "Follow" control. When the pod's container
- * restarts or LWS recreates the pod under the same name, the ended stream is started again.
+ * without one the view shows the lines read and a "Follow" control. When the pod goes, its
+ * last lines stay and the status says it is gone; when its container restarts or LWS
+ * recreates the pod under the same name, the new log follows below a separator line
+ * ({@link followPod} decides).
  */
 export class LogsView extends ReactWidget {
   constructor(options: ILogsViewOptions) {
@@ -68,6 +72,11 @@ export class LogsView extends ReactWidget {
   /** The open stream (for tests). */
   get stream(): LogStream | null {
     return this._stream;
+  }
+
+  /** Where the view is with its pod name (for tests). */
+  get followState(): IFollowState {
+    return this._follow;
   }
 
   /** Shows another pod's (or the previous container's) log. */
@@ -110,7 +119,9 @@ export class LogsView extends ReactWidget {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    if (this._stream?.state === 'paused') {
+    if (this._pending) {
+      this._read(this._pending.separator);
+    } else if (this._stream?.state === 'paused') {
       this._stream.resume();
     }
   }
@@ -143,6 +154,7 @@ export class LogsView extends ReactWidget {
         data-testid="lws-logs"
         data-pod={this._pod}
         data-state={stream?.state ?? ''}
+        data-pod-phase={this._follow.phase}
       >
         <div className="jp-lws-LogsView-toolbar" role="toolbar">
           <HTMLSelect
@@ -195,7 +207,10 @@ export class LogsView extends ReactWidget {
             <downloadIcon.react tag="span" />
           </Button>
         </div>
-        <p className="jp-lws-LogsView-status" data-testid="lws-logs-status">
+        <p
+          className={`jp-lws-LogsView-status${this._follow.phase === 'live' ? '' : ' jp-lws-mod-podAway'}`}
+          data-testid="lws-logs-status"
+        >
           {this._statusText()}
           {stream?.state === 'paused' && (
             <Button
@@ -214,6 +229,7 @@ export class LogsView extends ReactWidget {
         {this._search && (
           <VirtualLog
             search={this._search}
+            separators={this._separators}
             version={this._version}
             query={this._search.query}
             trans={trans}
@@ -239,7 +255,27 @@ export class LogsView extends ReactWidget {
       stream.tail.dropped > 0
         ? ` · ${trans.__('older lines dropped (keeps the newest %1)', stream.tail.capacity)}`
         : '';
-    return `${stateText(stream.state, stream.error, trans)} · ${counts}${dropped}`;
+    return `${this._podText() ?? stateText(stream.state, stream.error, trans)} · ${counts}${dropped}`;
+  }
+
+  // What became of the pod, when that matters more than the stream's state.
+  private _podText(): string | null {
+    const { trans } = this._options;
+    const { phase, read } = this._follow;
+    if (phase === 'gone') {
+      return read
+        ? trans.__('The pod %1 is gone: its last lines stay here', this._pod)
+        : trans.__('There is no pod %1 (any more)', this._pod);
+    }
+    if (phase === 'waiting') {
+      return read
+        ? trans.__(
+            'The pod %1 was recreated: its log follows once its container starts',
+            this._pod
+          )
+        : trans.__('Waiting for the container of %1 to start', this._pod);
+    }
+    return null;
   }
 
   private _setQuery(query: string): void {
@@ -259,6 +295,9 @@ export class LogsView extends ReactWidget {
     const query = this._search?.query ?? '';
     this._stream = null;
     this._search = null;
+    this._follow = UNSEEN;
+    this._pending = null;
+    this._separators = new Set();
     this.title.label = this._options.trans.__('Log: %1', this._pod);
     this.title.caption = this._options.trans.__(
       'Log of %1 (deployment %2)',
@@ -269,9 +308,7 @@ export class LogsView extends ReactWidget {
       this._changed.emit();
       return;
     }
-    const pod = model
-      .overview(deployment)
-      ?.pods.find(candidate => candidate.metadata?.name === this._pod);
+    const pod = this._podObject();
     const stream = new LogStream({
       source: client,
       pod: this._pod,
@@ -284,29 +321,91 @@ export class LogsView extends ReactWidget {
     this._stream = stream;
     this._search = new LogSearch(stream.tail);
     this._search.query = query;
-    this._podKey = podKey(model, deployment, this._pod);
     stream.changed.connect(() => {
       this._search?.update();
       this._version += 1;
       this._changed.emit();
     });
     this._registration = model.addLogViewer(deployment, stream);
-    stream.start();
+    this._track();
     this._changed.emit();
   }
 
-  private _onModelChanged(): void {
+  private _podObject() {
     const { model, deployment } = this._options;
-    const key = podKey(model, deployment, this._pod);
-    const state = this._stream?.state;
-    if (
-      key !== this._podKey &&
-      key !== '' &&
-      state !== 'streaming' &&
-      this.isVisible
-    ) {
-      // A new container (restart) or a new pod with the same name (group recreated).
-      this._connect();
+    return model
+      .overview(deployment)
+      ?.pods.find(candidate => candidate.metadata?.name === this._pod);
+  }
+
+  private _onModelChanged(): void {
+    if (this._track() !== 'none') {
+      this._changed.emit();
+    }
+  }
+
+  // Follows the pod name through its lives: reads, stops, or continues below a separator.
+  private _track(): FollowAction {
+    const stream = this._stream;
+    if (!stream) {
+      return 'none';
+    }
+    const { state, action } = followPod(
+      this._follow,
+      podLife(this._podObject(), stream.container)
+    );
+    this._follow = state;
+    const { trans } = this._options;
+    const at = new Date().toLocaleTimeString();
+    switch (action) {
+      case 'read':
+        this._read(null);
+        break;
+      case 'gone':
+        stream.stop();
+        break;
+      case 'restarted':
+        this._read(
+          trans.__(
+            '──── %1: the container restarted (restart %2); its new log follows ────',
+            at,
+            state.read?.restarts ?? 0
+          )
+        );
+        break;
+      case 'recreated':
+        this._read(
+          trans.__(
+            '──── %1: the pod was recreated; the log of the new pod follows ────',
+            at
+          )
+        );
+        break;
+    }
+    return action;
+  }
+
+  // Reads the log from its tail (no separator) or, below a separator, a new container's log.
+  // A tab in the background holds no connection: it reads when shown.
+  private _read(separator: string | null): void {
+    const stream = this._stream;
+    if (!stream) {
+      return;
+    }
+    if (this.isAttached && !this.isVisible) {
+      stream.pause();
+      // A first read still to make reads the newest pod from its tail, no separator needed.
+      this._pending = {
+        separator: this._pending?.separator === null ? null : separator
+      };
+      return;
+    }
+    this._pending = null;
+    if (separator === null) {
+      stream.start();
+    } else {
+      this._separators.add(stream.tail.endSeq);
+      stream.continueWith(separator);
     }
   }
 
@@ -334,30 +433,13 @@ export class LogsView extends ReactWidget {
   private _stream: LogStream | null = null;
   private _search: LogSearch | null = null;
   private _registration: IDisposable | null = null;
-  private _podKey = '';
+  private _follow: IFollowState = UNSEEN;
+  /** A read to make when the tab is shown again. */
+  private _pending: { separator: string | null } | null = null;
+  /** Sequence numbers of the separator lines in the tail. */
+  private _separators = new Set<number>();
   private _version = 0;
   private _changed = new Signal<this, void>(this);
-}
-
-function podKey(
-  model: DeploymentsViewModel,
-  deployment: string,
-  podName: string
-): string {
-  const pod = model
-    .overview(deployment)
-    ?.pods.find(candidate => candidate.metadata?.name === podName);
-  if (!pod) {
-    return '';
-  }
-  const restarts = (pod.status?.containerStatuses ?? []).reduce(
-    (sum, status) => sum + (status.restartCount ?? 0),
-    0
-  );
-  const running = pod.status?.containerStatuses?.[0]?.state?.running
-    ? 'running'
-    : 'not-running';
-  return `${pod.metadata?.uid ?? ''}:${restarts}:${running}:${pod.metadata?.labels?.[LWS_LABELS.groupIndex] ?? ''}`;
 }
 
 function stateText(
@@ -387,6 +469,7 @@ function stateText(
  */
 function VirtualLog(props: {
   search: LogSearch;
+  separators: ReadonlySet<number>;
   version: number;
   query: string;
   trans: TranslationBundle;
@@ -448,11 +531,12 @@ function VirtualLog(props: {
           {lines.map(({ seq, text }, offset) => (
             <div
               key={seq}
-              className="jp-lws-LogLine"
+              className={`jp-lws-LogLine${props.separators.has(seq) ? ' jp-lws-LogLine-separator' : ''}`}
               data-testid="lws-log-line"
+              data-separator={props.separators.has(seq) || undefined}
               style={{ top: (start + offset) * LOG_LINE_HEIGHT }}
             >
-              {highlight(text, query)}
+              {highlight(untrustedText(text), query)}
             </div>
           ))}
         </div>

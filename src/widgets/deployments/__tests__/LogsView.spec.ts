@@ -152,6 +152,50 @@ describe('LogsView', () => {
   });
 });
 
+describe('LogsView and its pod', () => {
+  it('keeps the lines when its pod goes, and follows a recreated pod below a separator', async () => {
+    const { namespace, model, trans } = setUp();
+    const view = new LogsView({
+      model,
+      deployment: 'llama',
+      pod: 'llama-0',
+      tailLines: 100,
+      trans
+    });
+    await waitFor(() => view.stream?.state === 'streaming');
+    const stream = view.stream!;
+
+    // The LWS controller deletes the group: the pod is gone, its lines stay.
+    const worker = namespace.pods[1];
+    namespace.pods = [worker];
+    namespace.changed.emit();
+    await waitFor(() => view.followState.phase === 'gone');
+    expect(stream.state).toBe('stopped');
+    expect(stream.tail.lines()).toEqual(['INFO started']);
+    expect(namespace.open).toBe(0);
+
+    // It creates the pod again under the same name: the new log follows the old lines.
+    namespace.pods = [
+      lwsPod('llama', 0, 0, { uid: 'llama-0-second-life' }),
+      worker
+    ];
+    namespace.changed.emit();
+    await waitFor(() => stream.tail.size === 3);
+    expect(view.stream).toBe(stream);
+    expect(view.followState.phase).toBe('live');
+    expect(stream.tail.lines()[1]).toMatch(
+      /the pod was recreated; the log of the new pod follows/
+    );
+    expect(stream.tail.lines()[2]).toBe('INFO started');
+    expect(namespace.requests.map(request => request.pod)).toEqual([
+      'llama-0',
+      'llama-0'
+    ]);
+    view.dispose();
+    model.dispose();
+  });
+});
+
 describe('logsOpener', () => {
   it("shows a closed pod's log again in a new view", async () => {
     const { namespace, model, trans } = setUp();
