@@ -164,10 +164,9 @@ describe('NewDeploymentViewModel', () => {
     model.editYaml(
       model.specYaml.replace('name: llama-70b', 'name: Llama_70B')
     );
-    // The derived Service name is invalid too: both are reported.
+    // The derived Service name is the same mistake: said once, on the name.
     expect(model.yamlEdit?.issues.map(issue => issue.id)).toEqual([
-      'invalid-name',
-      'invalid-service-name'
+      'invalid-name'
     ]);
     expect(model.values.name).toBe('llama-70b');
     model.editYaml(`${model.specYaml}tensor_parallel: 4\n`);
