@@ -127,14 +127,30 @@ function expectNoSerious(view: string, findings: IFinding[]): void {
     .toEqual([]);
 }
 
-/** Saves a screenshot with the test's output, and for the README when asked. */
+/** The README's pictures of the themes (docs/images), refreshed with LWS_UPDATE_SCREENSHOTS. */
+const README_SHOTS = [
+  'detail-light.png',
+  'detail-diagnosis-dark.png',
+  'new-deployment-dark.png'
+];
+
+/**
+ * Saves a screenshot of the view's top (at most 760 px: the events below add nothing) with
+ * the test's output, and the README's ones into docs/images when asked.
+ */
 async function screenshot(
+  page: IJupyterLabPageFixture,
   locator: ReturnType<IJupyterLabPageFixture['locator']>,
   name: string
 ): Promise<void> {
   const shot = test.info().outputPath(name);
-  await locator.screenshot({ path: shot });
-  if (process.env.LWS_UPDATE_SCREENSHOTS) {
+  const box = await locator.boundingBox();
+  expect(box).not.toBeNull();
+  await page.screenshot({
+    path: shot,
+    clip: { ...box!, height: Math.min(box!.height, 760) }
+  });
+  if (process.env.LWS_UPDATE_SCREENSHOTS && README_SHOTS.includes(name)) {
     const docs = join(__dirname, '..', '..', 'docs', 'images');
     mkdirSync(docs, { recursive: true });
     copyFileSync(shot, join(docs, name));
@@ -193,7 +209,7 @@ test.describe('accessibility (axe-core) of the sidebar, the detail and the form'
           `${theme} detail (Ready)`,
           await audit(page, '[data-testid="lws-detail"]')
         );
-        await screenshot(deployments.detail(), `detail-${theme}.png`);
+        await screenshot(page, deployments.detail(), `detail-${theme}.png`);
         await deployments.back();
       });
 
@@ -207,7 +223,11 @@ test.describe('accessibility (axe-core) of the sidebar, the detail and the form'
           `${theme} detail (diagnosis)`,
           await audit(page, '[data-testid="lws-detail"]')
         );
-        await screenshot(deployments.detail(), `detail-diagnosis-${theme}.png`);
+        await screenshot(
+          page,
+          deployments.detail(),
+          `detail-diagnosis-${theme}.png`
+        );
         await deployments.back();
       });
 
@@ -222,7 +242,7 @@ test.describe('accessibility (axe-core) of the sidebar, the detail and the form'
           `${theme} form`,
           await audit(page, '#jp-lws-new-deployment')
         );
-        await screenshot(form.panel, `new-deployment-${theme}.png`);
+        await screenshot(page, form.panel, `new-deployment-${theme}.png`);
       });
     });
   }
