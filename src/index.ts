@@ -14,10 +14,7 @@ import { CommandIDs } from './commands';
 import { lwsIcon } from './icons';
 import { newDeploymentPlugin } from './newDeploymentPlugin';
 import { ILwsDeployments } from './tokens';
-import {
-  DeploymentTab,
-  deploymentTabId
-} from './widgets/deployments/DeploymentView';
+import type { DeploymentTab } from './widgets/deployments/DeploymentView';
 import { logsOpener } from './widgets/deployments/openLogs';
 import { addDownloadCommands } from './widgets/modelDownloads/commands';
 import { LwsSidebar } from './widgets/sidebar';
@@ -119,7 +116,7 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
           required: ['name']
         }
       },
-      execute: args => {
+      execute: async args => {
         const name = String(args.name);
         const open = deploymentTabs.find(tab => tab.deployment === name);
         if (open?.isAttached) {
@@ -130,6 +127,15 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
         open?.dispose();
         // Restored tabs open before the sidebar was ever shown: start the watches.
         void model.activate();
+        // The detail's code loads with the first tab, not with JupyterLab.
+        const { DeploymentTab } =
+          await import('./widgets/deployments/DeploymentView');
+        const opened = deploymentTabs.find(tab => tab.deployment === name);
+        if (opened?.isAttached) {
+          // Asked twice while the code loaded.
+          app.shell.activateById(opened.id);
+          return opened;
+        }
         const tab = new DeploymentTab(name, {
           model: sidebar.deployments,
           actions: sidebar.actions,
@@ -139,7 +145,7 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
         });
         app.shell.add(tab, 'main');
         void deploymentTabs.add(tab);
-        app.shell.activateById(deploymentTabId(name));
+        app.shell.activateById(tab.id);
         return tab;
       }
     });
