@@ -4,8 +4,8 @@ import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import type { IDeploymentOverview } from '../model/overview';
-import type { LoadingProgress } from '../model/loadingProgress';
-import type { PodSummary } from '../model/status';
+import type { ILoadingProgress } from '../model/loadingProgress';
+import type { IPodSummary } from '../model/status';
 import type { ConnectionBudget } from './connectionBudget';
 import type { ILogSource } from './logStream';
 import { LogStream } from './logStream';
@@ -86,7 +86,7 @@ export function logTargets(
     }
     const failing = overview.status.groups
       .flatMap(group => [group.leader, ...group.workers])
-      .filter((pod): pod is PodSummary => pod !== null && ranAndFailed(pod))
+      .filter((pod): pod is IPodSummary => pod !== null && ranAndFailed(pod))
       .slice(0, MAX_FAILED_PODS);
     for (const summary of failing) {
       const pod = podNamed(overview.pods, summary.name);
@@ -202,7 +202,7 @@ export class DeploymentLogs implements IDisposable {
   }
 
   /** The model-loading progress read from the deployment's leader log, if any. */
-  progress(deployment: string): LoadingProgress | null {
+  progress(deployment: string): ILoadingProgress | null {
     for (const { target, stream } of this._streams.values()) {
       if (target.deployment === deployment && stream.progress) {
         return stream.progress;
@@ -373,12 +373,12 @@ function mainContainer(pod: V1Pod): string | undefined {
 
 // A container that started has a log; before that (unschedulable, image pull, being
 // created) the API server answers 204 or 400, and asking again only adds requests.
-function hasLog(pod: PodSummary): boolean {
+function hasLog(pod: IPodSummary): boolean {
   return pod.node !== null && (pod.phase !== 'Pending' || pod.restarts > 0);
 }
 
 // A container that ran and stopped has a log worth reading.
-function ranAndFailed(pod: PodSummary): boolean {
+function ranAndFailed(pod: IPodSummary): boolean {
   return (
     !pod.ready &&
     hasLog(pod) &&

@@ -2,7 +2,7 @@ import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
-import type { LoadingProgress } from '../model/loadingProgress';
+import type { ILoadingProgress } from '../model/loadingProgress';
 import { modelLoadingProgress } from '../model/loadingProgress';
 import type {
   ConnectionBudget,
@@ -97,7 +97,7 @@ export class LogStream implements IDisposable {
   }
 
   /** The engine's weight-loading progress, from the last progress line seen. */
-  get progress(): LoadingProgress | null {
+  get progress(): ILoadingProgress | null {
     return this._progress;
   }
 
@@ -347,7 +347,7 @@ export class LogStream implements IDisposable {
   private _last: { stamp: string; key: string; count: number } | null = null;
   private _state: LogStreamState = 'stopped';
   private _error: Error | null = null;
-  private _progress: LoadingProgress | null = null;
+  private _progress: ILoadingProgress | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);

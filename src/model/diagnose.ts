@@ -10,7 +10,7 @@ import {
   onlyPlacement,
   parseSchedulingMessage
 } from './scheduling';
-import type { BlockerKind, SchedulingFailure } from './scheduling';
+import type { BlockerKind, ISchedulingFailure } from './scheduling';
 import {
   HEADS_NOT_DIVISIBLE,
   headsNotDivisibleText,
@@ -18,15 +18,15 @@ import {
 } from './sizing';
 
 /** The parts of a Kubernetes event that diagnosis reads (a CoreV1Event fits). */
-export type DiagnosisEvent = {
+export interface IDiagnosisEvent {
   reason?: string;
   message?: string;
   type?: string;
   involvedObject?: { kind?: string; name?: string };
-};
+}
 
 /** The parts of a deployment spec that sharpen the advice (an IDeploymentSpec fits). */
-export type DiagnosisSpec = {
+export interface IDiagnosisSpec {
   name?: string;
   namespace?: string;
   serviceName?: string;
@@ -39,7 +39,7 @@ export type DiagnosisSpec = {
    */
   madeByForm?: boolean;
   /** Where its containers read the Hugging Face token from (hand-written deployments). */
-  token?: DiagnosisToken;
+  token?: IDiagnosisToken;
   engine?: string;
   nodes?: number;
   gpusPerNode?: number;
@@ -47,41 +47,41 @@ export type DiagnosisSpec = {
   pipelineParallel?: number;
   /** Anything truthy (`true`, or the spec's RDMA settings) means the deployment asks for RDMA. */
   rdma?: unknown;
-};
+}
 
 /** How a deployment's containers get their Hugging Face token. */
-export type DiagnosisToken = {
+export interface IDiagnosisToken {
   /** The variable, e.g. HF_TOKEN. */
   variable: string;
   /** valueFrom.secretKeyRef of that variable. */
   secret?: { name: string; key: string };
   /** The variable has a literal value in the manifest. */
   literal?: boolean;
-};
+}
 
 /** The log of one pod of the group. */
-export type DiagnosisPod = {
+export interface IDiagnosisPod {
   name: string;
   logs: string;
-};
+}
 
 /** Everything known about a deployment that is not working. */
-export type DiagnosisEvidence = {
-  events?: DiagnosisEvent[];
+export interface IDiagnosisEvidence {
+  events?: IDiagnosisEvent[];
   /** Log text of no particular pod. */
   logs?: string;
   /** The logs of the group's pods, each on its own, so the first error can be named. */
-  pods?: DiagnosisPod[];
-  spec?: DiagnosisSpec;
+  pods?: IDiagnosisPod[];
+  spec?: IDiagnosisSpec;
   /**
    * The deployment is failing: when no rule explains it, the first error line of a log is
    * shown as `unknown-error` rather than nothing.
    */
   failing?: boolean;
-};
+}
 
 /** One known failure: what happened, why, what to do, and the line that shows it. */
-export type Diagnosis = {
+export interface IDiagnosis {
   id: string;
   title: string;
   cause: string;
@@ -94,7 +94,7 @@ export type Diagnosis = {
   first?: boolean;
   /** The lines around the evidence (the fallback shows the error with its traceback). */
   context?: string[];
-};
+}
 
 /** The id of the fallback finding: an error line that no rule explains. */
 export const UNKNOWN_ERROR = 'unknown-error';
@@ -105,7 +105,7 @@ type Facts = {
   /** The evidence line. */
   line: string;
   model?: string;
-  spec: DiagnosisSpec;
+  spec: IDiagnosisSpec;
   rdmaAsked: boolean;
 };
 
@@ -648,7 +648,7 @@ export const RULES: readonly Rule[] = [
  * first lead (marked `first`). A failing deployment whose first error no rule explains gets
  * `unknown-error` with that error line and its context.
  */
-export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
+export function diagnose(evidence: IDiagnosisEvidence): IDiagnosis[] {
   const spec = evidence.spec ?? {};
   const shared = [
     ...(evidence.events ?? []).map(eventLine),
@@ -675,7 +675,7 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
     };
   });
   const first = pods.length > 1 ? firstFailingPod(sources.slice(1)) : undefined;
-  const found: Diagnosis[] = [];
+  const found: IDiagnosis[] = [];
   const seen = new Set<string>();
   // Each rule once: from the first-failing pod if it shows it.
   const ordered = first
@@ -695,7 +695,7 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
     }
   }
   // Table order (most specific first), with the first-failing pod's findings ahead.
-  const rank = (diagnosis: Diagnosis) =>
+  const rank = (diagnosis: IDiagnosis) =>
     (diagnosis.first ? 0 : RULES.length) +
     RULES.findIndex(rule => rule.id === diagnosis.id);
   found.sort((a, b) => rank(a) - rank(b));
@@ -725,11 +725,11 @@ export function diagnose(evidence: DiagnosisEvidence): Diagnosis[] {
 
 function matchRules(
   rawLines: string[],
-  spec: DiagnosisSpec,
+  spec: IDiagnosisSpec,
   context: Context
-): Diagnosis[] {
+): IDiagnosis[] {
   const lines = rawLines.filter(line => line.trim() !== '');
-  const found: Diagnosis[] = [];
+  const found: IDiagnosis[] = [];
   for (const rule of RULES) {
     if (rule.when && !rule.when(context)) {
       continue;
@@ -785,7 +785,7 @@ function isErrorLine(line: string): boolean {
 /** The first line that is an error or the evidence of a finding. */
 function firstErrorLine(
   lines: string[],
-  found: readonly Diagnosis[]
+  found: readonly IDiagnosis[]
 ): number | undefined {
   const evidence = new Set(found.map(diagnosis => diagnosis.evidence));
   const index = lines.findIndex(
@@ -836,7 +836,7 @@ function errorTime(lines: string[], index: number): string | undefined {
 type Source = {
   name?: string;
   lines: string[];
-  found: Diagnosis[];
+  found: IDiagnosis[];
   firstError?: number;
 };
 
@@ -871,7 +871,7 @@ function firstFailingPod(pods: Source[]): Source | undefined {
 const CONTEXT_BEFORE = 2;
 const CONTEXT_MAX = 15;
 
-function unknownError(lines: string[], index: number): Diagnosis {
+function unknownError(lines: string[], index: number): IDiagnosis {
   // A traceback runs on to its exception line: show it to there (at most CONTEXT_MAX lines).
   let end = index;
   let evidence = lines[index];
@@ -947,7 +947,7 @@ function firstHit(
   return undefined;
 }
 
-function hasGpu(failure: SchedulingFailure): boolean {
+function hasGpu(failure: ISchedulingFailure): boolean {
   return blockersOf(failure, ['gpu']).length > 0;
 }
 
@@ -959,7 +959,7 @@ function modelPage(model: string | undefined): string {
 }
 
 /** Where the token goes: the form's Secret field, or the hand-written manifest's own Secret. */
-function tokenPlace(spec: DiagnosisSpec): string {
+function tokenPlace(spec: IDiagnosisSpec): string {
   if (spec.madeByForm !== false) {
     return `store it under the key "token" in the Secret ${spec.hfTokenSecret ? `"${spec.hfTokenSecret}"` : 'named by the hfTokenSecret field'}, never in the manifest`;
   }
@@ -974,7 +974,7 @@ function tokenPlace(spec: DiagnosisSpec): string {
 }
 
 const RESOURCE_FIXES: Partial<
-  Record<BlockerKind, (spec: DiagnosisSpec, resource?: string) => string>
+  Record<BlockerKind, (spec: IDiagnosisSpec, resource?: string) => string>
 > = {
   memory: spec =>
     'Lower the memory request of the leader and worker containers (resources.requests.memory) to what the nodes have free, ' +
@@ -991,7 +991,10 @@ const RESOURCE_FIXES: Partial<
     `Check that the nodes offer "${resource}" at all (Allocatable in kubectl describe node), and lower the request.`
 };
 
-function resourceFix(failure: SchedulingFailure, spec: DiagnosisSpec): string {
+function resourceFix(
+  failure: ISchedulingFailure,
+  spec: IDiagnosisSpec
+): string {
   const fixes = blockersOf(failure, RESOURCE_KINDS).map(blocker =>
     RESOURCE_FIXES[blocker.kind]!(spec, blocker.resource)
   );
@@ -1005,7 +1008,7 @@ function resourceFix(failure: SchedulingFailure, spec: DiagnosisSpec): string {
 const CONDITION_TAINT =
   /^node\.(?:kubernetes\.io|cloudprovider\.kubernetes\.io)\/(?!unschedulable)/;
 
-function placementFix(failure: SchedulingFailure): string {
+function placementFix(failure: ISchedulingFailure): string {
   const fixes = blockersOf(failure, PLACEMENT_KINDS).map(blocker => {
     switch (blocker.kind) {
       case 'taint': {
@@ -1036,7 +1039,7 @@ function render(text: Text, facts: Facts): string {
   return typeof text === 'function' ? text(facts) : text;
 }
 
-function eventLine(event: DiagnosisEvent): string {
+function eventLine(event: IDiagnosisEvent): string {
   const message = event.message ?? '';
   return event.reason ? `${event.reason}: ${message}` : message;
 }

@@ -1,7 +1,10 @@
-import type { DiagnosisEvent } from './diagnose';
+import type { IDiagnosisEvent } from './diagnose';
 
 /** Pasted or piped text split into Kubernetes events and engine log lines. */
-export type DiagnoseInput = { events: DiagnosisEvent[]; logs: string };
+export interface IDiagnoseInput {
+  events: IDiagnosisEvent[];
+  logs: string;
+}
 
 // Single-word event reasons cannot be told apart from other "Word: text" lines by shape;
 // these are the ones the kubelet, scheduler and controllers emit for pods.
@@ -43,12 +46,12 @@ const GET_EVENTS_ROW =
   /^\s*\S+\s+(?<type>Normal|Warning)\s+(?<reason>[A-Za-z]+)\s+(?<object>[a-z]+\/\S+)\s+(?<message>\S.*)$/;
 
 /** Splits CLI input into events (`Reason: message` lines, kubectl event rows or event JSON) and log text. */
-export function parseDiagnoseInput(text: string): DiagnoseInput {
+export function parseDiagnoseInput(text: string): IDiagnoseInput {
   const fromJson = eventsFromJson(text);
   if (fromJson) {
     return { events: fromJson, logs: '' };
   }
-  const events: DiagnosisEvent[] = [];
+  const events: IDiagnosisEvent[] = [];
   const logs: string[] = [];
   for (const line of text.split(/\r\n|\n/)) {
     const event = eventFromLine(line);
@@ -61,14 +64,14 @@ export function parseDiagnoseInput(text: string): DiagnoseInput {
   return { events, logs: logs.join('\n') };
 }
 
-function eventFromLine(line: string): DiagnosisEvent | undefined {
+function eventFromLine(line: string): IDiagnosisEvent | undefined {
   const reasonLine = REASON_LINE.exec(line)?.groups;
   if (reasonLine && isEventReason(reasonLine.reason)) {
     return { reason: reasonLine.reason, message: reasonLine.message };
   }
   const row = (DESCRIBE_ROW.exec(line) ?? GET_EVENTS_ROW.exec(line))?.groups;
   if (row) {
-    const event: DiagnosisEvent = {
+    const event: IDiagnosisEvent = {
       reason: row.reason,
       message: row.message,
       type: row.type
@@ -90,7 +93,7 @@ function isEventReason(word: string): boolean {
 }
 
 // `kubectl get events -o json` (a List) or a single event object.
-function eventsFromJson(text: string): DiagnosisEvent[] | undefined {
+function eventsFromJson(text: string): IDiagnosisEvent[] | undefined {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{')) {
     return undefined;
@@ -107,7 +110,7 @@ function eventsFromJson(text: string): DiagnosisEvent[] | undefined {
   return events.length > 0 ? events : undefined;
 }
 
-function isEventObject(value: unknown): value is DiagnosisEvent {
+function isEventObject(value: unknown): value is IDiagnosisEvent {
   if (typeof value !== 'object' || value === null) {
     return false;
   }

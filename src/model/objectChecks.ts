@@ -3,7 +3,7 @@
 
 import type { V1EnvVar, V1Service } from '@kubernetes/client-node';
 
-import type { Diagnosis } from './diagnose';
+import type { IDiagnosis } from './diagnose';
 import type { ILeaderWorkerSet } from './lws';
 
 /** The Service named like the LWS is not the LWS controller's headless Service. */
@@ -33,7 +33,7 @@ const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
 export function objectFindings(
   lws: ILeaderWorkerSet,
   services: readonly V1Service[]
-): Diagnosis[] {
+): IDiagnosis[] {
   return [
     ...serviceNameClash(lws, services),
     ...serviceLinkClash(lws, services),
@@ -44,7 +44,7 @@ export function objectFindings(
 function serviceNameClash(
   lws: ILeaderWorkerSet,
   services: readonly V1Service[]
-): Diagnosis[] {
+): IDiagnosis[] {
   const name = lws.metadata?.name;
   const service = services.find(candidate => candidate.metadata?.name === name);
   if (!name || !service || ownedBy(service, lws)) {
@@ -80,7 +80,7 @@ function serviceNameClash(
 function serviceLinkClash(
   lws: ILeaderWorkerSet,
   services: readonly V1Service[]
-): Diagnosis[] {
+): IDiagnosis[] {
   const template = lws.spec?.leaderWorkerTemplate;
   const pods = [template?.leaderTemplate, template?.workerTemplate].filter(
     pod => pod !== undefined
@@ -122,7 +122,7 @@ function serviceLinkClash(
   });
 }
 
-function tokenPlaceholders(lws: ILeaderWorkerSet): Diagnosis[] {
+function tokenPlaceholders(lws: ILeaderWorkerSet): IDiagnosis[] {
   const template = lws.spec?.leaderWorkerTemplate;
   const containers = [
     ...(template?.leaderTemplate?.spec?.containers ?? []),

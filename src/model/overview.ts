@@ -4,18 +4,22 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { IDeploymentSummary } from './describe';
 import { describeLws } from './describe';
-import type { DiagnosisEvent, DiagnosisSpec, DiagnosisToken } from './diagnose';
+import type {
+  IDiagnosisEvent,
+  IDiagnosisSpec,
+  IDiagnosisToken
+} from './diagnose';
 import { age, eventTime, isAboutCurrentPod, toMillis } from './events';
 import type { ILeaderWorkerSet } from './lws';
 import { LWS_LABELS } from './lws';
-import type { DeploymentStatus } from './status';
+import type { IDeploymentStatus } from './status';
 import { deploymentStatus, podSummary } from './status';
 
 /** What the list shows about one deployment. */
 export interface IDeploymentOverview {
   name: string;
   summary: IDeploymentSummary;
-  status: DeploymentStatus;
+  status: IDeploymentStatus;
   /** GPUs held by its pods that are placed on a node and not finished. */
   gpusInUse: number;
   /** kubectl-style age: 45s, 12m, 3h, 2d. */
@@ -109,14 +113,14 @@ export function gpusInUse(pods: readonly V1Pod[]): number {
 export function diagnosisSpec(
   lws: ILeaderWorkerSet,
   summary: IDeploymentSummary
-): DiagnosisSpec {
-  const spec: DiagnosisSpec = {
+): IDiagnosisSpec {
+  const spec: IDiagnosisSpec = {
     name: summary.name,
     nodes: summary.nodes
   };
-  const set = <K extends keyof DiagnosisSpec>(
+  const set = <K extends keyof IDiagnosisSpec>(
     key: K,
-    value: DiagnosisSpec[K] | undefined
+    value: IDiagnosisSpec[K] | undefined
   ) => {
     if (value !== undefined) {
       spec[key] = value;
@@ -152,7 +156,9 @@ export function diagnosisSpec(
 const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
 
 /** Where the containers of an LWS read their Hugging Face token from, if anywhere. */
-export function tokenSource(lws: ILeaderWorkerSet): DiagnosisToken | undefined {
+export function tokenSource(
+  lws: ILeaderWorkerSet
+): IDiagnosisToken | undefined {
   const template = lws.spec?.leaderWorkerTemplate;
   const variables = [template?.leaderTemplate, template?.workerTemplate]
     .flatMap(t => t?.spec?.containers ?? [])
@@ -208,8 +214,8 @@ export function diagnosisEvents(overview: IDeploymentOverview): CoreV1Event[] {
  */
 export function podStatusEvidence(
   overview: IDeploymentOverview
-): DiagnosisEvent[] {
-  const evidence: DiagnosisEvent[] = [];
+): IDiagnosisEvent[] {
+  const evidence: IDiagnosisEvent[] = [];
   for (const pod of overview.pods) {
     const podName = pod.metadata?.name ?? '';
     if (podSummary(pod).ready) {

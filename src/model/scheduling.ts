@@ -33,7 +33,7 @@ export type BlockerKind =
   | 'other';
 
 /** One reason of the scheduler's histogram. */
-export type Blocker = {
+export interface IBlocker {
   kind: BlockerKind;
   /** How many nodes it keeps out; unknown when the message names no count. */
   nodes?: number;
@@ -43,14 +43,14 @@ export type Blocker = {
   resource?: string;
   /** The taint named by the taint plugin, "{key: value}". */
   taint?: string;
-};
+}
 
 /** A scheduler message, split into its reasons. */
-export type SchedulingFailure = {
+export interface ISchedulingFailure {
   /** All nodes the scheduler looked at ("0/<all> nodes are available"). */
   nodes?: number;
-  blockers: Blocker[];
-};
+  blockers: IBlocker[];
+}
 
 /** Resource shortages that a smaller request fixes (not GPUs or RDMA devices). */
 export const RESOURCE_KINDS: readonly BlockerKind[] = [
@@ -84,7 +84,7 @@ const COUNTED_AFTER = /^(?<reason>.+?) \((?<count>\d+)\)$/;
  */
 export function parseSchedulingMessage(
   line: string
-): SchedulingFailure | undefined {
+): ISchedulingFailure | undefined {
   // The histogram ends with ". "; post-filter messages follow (1.34: "no new claims to
   // deallocate, preemption: 0/4 nodes are available: ..."), and repeat the header.
   const head = line.replace(/\.?\s*preemption:.*$/, '').replace(/\. .*$/, '');
@@ -97,7 +97,7 @@ export function parseSchedulingMessage(
       ? { blockers: bare.map(match => classify(match[0])) }
       : undefined;
   }
-  const failure: SchedulingFailure = { blockers: [] };
+  const failure: ISchedulingFailure = { blockers: [] };
   if (header.groups!.all !== undefined) {
     failure.nodes = Number(header.groups!.all);
   }
@@ -132,7 +132,7 @@ function cut(reasons: string): string {
   return reasons.replace(/[.\s]+$/, '');
 }
 
-function classify(reason: string): Blocker {
+function classify(reason: string): IBlocker {
   const text = reason.replace(/^[.\s]+|[.\s]+$/g, '');
   const insufficient = /^Insufficient (?<resource>\S+)$/i.exec(text);
   if (insufficient) {
@@ -189,9 +189,9 @@ function resourceKind(resource: string): BlockerKind {
 
 /** The reasons of the given kinds. */
 export function blockersOf(
-  failure: SchedulingFailure,
+  failure: ISchedulingFailure,
   kinds: readonly BlockerKind[]
-): Blocker[] {
+): IBlocker[] {
   return failure.blockers.filter(blocker => kinds.includes(blocker.kind));
 }
 
@@ -199,7 +199,7 @@ export function blockersOf(
  * True when missing GPUs are what keeps the pod out: no other resource is short, or every
  * node lacks GPUs (so a smaller memory or CPU request alone would not help).
  */
-export function gpusAreTheBlocker(failure: SchedulingFailure): boolean {
+export function gpusAreTheBlocker(failure: ISchedulingFailure): boolean {
   const gpu = blockersOf(failure, ['gpu']);
   if (gpu.length === 0) {
     return false;
@@ -212,14 +212,14 @@ export function gpusAreTheBlocker(failure: SchedulingFailure): boolean {
 }
 
 /** True when only placement rules (taints, selectors, cordons, affinity) keep the pod out. */
-export function onlyPlacement(failure: SchedulingFailure): boolean {
+export function onlyPlacement(failure: ISchedulingFailure): boolean {
   return (
     failure.blockers.length > 0 &&
     failure.blockers.every(blocker => PLACEMENT_KINDS.includes(blocker.kind))
   );
 }
 
-const PLAIN: Record<BlockerKind, (blocker: Blocker) => string> = {
+const PLAIN: Record<BlockerKind, (blocker: IBlocker) => string> = {
   gpu: b => `lack free GPUs (${b.resource})`,
   rdma: b => `lack a free RDMA device (${b.resource})`,
   memory: () => "lack free memory for the pod's memory request",
@@ -245,7 +245,7 @@ const PLAIN: Record<BlockerKind, (blocker: Blocker) => string> = {
  * The reasons in plain words, one clause per node group, e.g. "4 of 6 nodes lack free
  * memory for the pod's memory request; 2 of 6 nodes lack free GPUs (nvidia.com/gpu)".
  */
-export function describeBlockers(failure: SchedulingFailure): string {
+export function describeBlockers(failure: ISchedulingFailure): string {
   return failure.blockers
     .map(blocker => {
       const count =

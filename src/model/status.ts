@@ -30,7 +30,7 @@ export type DeploymentState =
 export type PodRole = 'leader' | 'worker';
 
 /** What the UI shows about one pod of a LeaderWorkerSet. */
-export type PodSummary = {
+export interface IPodSummary {
   name: string;
   role: PodRole;
   groupIndex: number;
@@ -43,26 +43,26 @@ export type PodSummary = {
   terminatedReason?: string;
   gpus: number;
   startedAt?: string;
-};
+}
 
 /** One LWS group (replica): its leader and workers. */
-export type GroupStatus = {
+export interface IGroupStatus {
   index: number;
-  leader: PodSummary | null;
-  workers: PodSummary[];
+  leader: IPodSummary | null;
+  workers: IPodSummary[];
   ready: boolean;
-};
+}
 
 /** The whole deployment as one state with a plain-words reason. */
-export type DeploymentStatus = {
+export interface IDeploymentStatus {
   state: DeploymentState;
   reason: string;
   readyReplicas: number;
   replicas: number;
-  groups: GroupStatus[];
+  groups: IGroupStatus[];
   gpus: { requested: number; perPod: number };
   restarts: number;
-};
+}
 
 const GPU_RESOURCE = 'nvidia.com/gpu';
 
@@ -96,7 +96,7 @@ const PROGRESS_RANK: Record<Verdict['state'], number> = {
 };
 
 /** Summarises one LWS pod: role, group, node, container state, restarts and GPUs. */
-export function podSummary(pod: V1Pod): PodSummary {
+export function podSummary(pod: V1Pod): IPodSummary {
   const labels = pod.metadata?.labels ?? {};
   const name = pod.metadata?.name ?? '';
   const fromName = indexesFromName(name, labels[LWS_LABELS.name]);
@@ -111,7 +111,7 @@ export function podSummary(pod: V1Pod): PodSummary {
     ...(pod.status?.containerStatuses ?? [])
   ];
   const main = pod.status?.containerStatuses?.[0];
-  const summary: PodSummary = {
+  const summary: IPodSummary = {
     name,
     role: workerIndex === 0 ? 'leader' : 'worker',
     groupIndex,
@@ -146,7 +146,7 @@ export function deploymentStatus(
   pods: V1Pod[],
   events: CoreV1Event[],
   now: Date
-): DeploymentStatus {
+): IDeploymentStatus {
   const lwsName = lws?.metadata?.name;
   const ownPods = pods.filter(
     pod => !lwsName || pod.metadata?.labels?.[LWS_LABELS.name] === lwsName
@@ -183,7 +183,7 @@ function overallState(
   lws: ILeaderWorkerSet | null | undefined,
   size: number,
   pods: V1Pod[],
-  groups: GroupStatus[],
+  groups: IGroupStatus[],
   events: CoreV1Event[],
   now: Date
 ): { state: DeploymentState; reason: string } {
@@ -266,14 +266,14 @@ type Verdict = {
 
 // Why one group is not ready: a failing pod decides; otherwise the pod that is furthest behind.
 function groupVerdict(
-  group: GroupStatus,
+  group: IGroupStatus,
   size: number | undefined,
   pods: V1Pod[],
   events: CoreV1Event[],
   now: Date
 ): Verdict {
   const members = [group.leader, ...group.workers].filter(
-    (pod): pod is PodSummary => pod !== null
+    (pod): pod is IPodSummary => pod !== null
   );
   const verdicts = members
     .map(summary => {
@@ -312,7 +312,7 @@ function groupVerdict(
 }
 
 function podVerdict(
-  summary: PodSummary,
+  summary: IPodSummary,
   pod: V1Pod | undefined,
   events: CoreV1Event[],
   now: Date
@@ -403,9 +403,9 @@ function podVerdict(
 
 function buildGroup(
   index: number,
-  summaries: PodSummary[],
+  summaries: IPodSummary[],
   size: number | undefined
-): GroupStatus {
+): IGroupStatus {
   const members = summaries.filter(pod => pod.groupIndex === index);
   const leader = members.find(pod => pod.role === 'leader') ?? null;
   const workers = members
@@ -427,7 +427,7 @@ function buildGroup(
 
 function gpuRequest(
   lws: ILeaderWorkerSet | null | undefined,
-  summaries: PodSummary[],
+  summaries: IPodSummary[],
   replicas: number,
   size: number
 ): { requested: number; perPod: number } {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import type { DiagnosisSpec } from '../diagnose';
+import type { IDiagnosisSpec } from '../diagnose';
 import { RULES, UNKNOWN_ERROR, diagnose } from '../diagnose';
 import { parseDiagnoseInput } from '../diagnoseInput';
 
@@ -11,7 +11,7 @@ type CorpusFile = {
   file: string;
   source: string;
   expect: string[];
-  spec: DiagnosisSpec;
+  spec: IDiagnosisSpec;
   body: string;
 };
 
@@ -53,11 +53,11 @@ const corpus = readCorpus();
 
 // As the CLI reads them: text given to diagnose comes from something that failed, so a
 // healthy transcript must not raise even the first-error fallback.
-function diagnoseText(text: string, spec: DiagnosisSpec = {}) {
+function diagnoseText(text: string, spec: IDiagnosisSpec = {}) {
   return diagnose({ ...parseDiagnoseInput(text), spec, failing: true });
 }
 
-function ids(text: string, spec: DiagnosisSpec = {}): string[] {
+function ids(text: string, spec: IDiagnosisSpec = {}): string[] {
   return diagnoseText(text, spec).map(found => found.id);
 }
 

@@ -11,7 +11,7 @@ import React, { useEffect, useRef, useState } from 'react';
 
 import type { IEndpointAnswer } from '../../api/endpointCheck';
 import { ncclDebugLevel } from '../../model/deploymentActions';
-import type { Diagnosis } from '../../model/diagnose';
+import type { IDiagnosis } from '../../model/diagnose';
 import type { IEndpoint } from '../../model/endpoint';
 import type { IGroupRecreations } from '../../model/groupRecreations';
 import type { IIssue } from '../../model/issues';
@@ -19,8 +19,8 @@ import type { LeaderWorkerSet } from '../../model/lws';
 import type { IDeploymentOverview } from '../../model/overview';
 import { age, eventTime } from '../../model/events';
 import { untrustedText } from '../../model/shownText';
-import type { LoadingProgress } from '../../model/loadingProgress';
-import type { GroupStatus, PodSummary } from '../../model/status';
+import type { ILoadingProgress } from '../../model/loadingProgress';
+import type { IGroupStatus, IPodSummary } from '../../model/status';
 import type { IActionResult, IActionRights } from './DeploymentActions';
 import { DiagnosisList } from './DiagnosisList';
 import { LoadingBar, StateBadge } from './StateBadge';
@@ -43,8 +43,8 @@ export interface IDeploymentDetailProps extends IDetailCallbacks {
   overview: IDeploymentOverview;
   lws: LeaderWorkerSet;
   now: Date;
-  progress: LoadingProgress | null;
-  diagnoses: Diagnosis[];
+  progress: ILoadingProgress | null;
+  diagnoses: IDiagnosis[];
   /** Recreations of each group by the LWS controller (RecreateGroupOnPodRestart). */
   recreations?: IGroupRecreations[];
   /** The form's rules run on the deployment as it is (also one written by hand). */
@@ -463,12 +463,12 @@ function Recreated(props: {
   );
 }
 
-function podsOf(group: GroupStatus): PodSummary[] {
+function podsOf(group: IGroupStatus): IPodSummary[] {
   return [...(group.leader ? [group.leader] : []), ...group.workers];
 }
 
 function PodRow(props: {
-  pod: PodSummary;
+  pod: IPodSummary;
   onOpenLogs: (pod: string) => void;
   trans: TranslationBundle;
 }): JSX.Element {

@@ -1,9 +1,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useRef } from 'react';
 
-import type { Diagnosis } from '../../model/diagnose';
+import type { IDiagnosis } from '../../model/diagnose';
 import type { IDeploymentOverview } from '../../model/overview';
-import type { LoadingProgress } from '../../model/loadingProgress';
+import type { ILoadingProgress } from '../../model/loadingProgress';
 import { LoadingBar, StateBadge } from './StateBadge';
 import { translateData } from '../translateData';
 
@@ -13,8 +13,8 @@ export interface IDeploymentListProps {
   /** True once the first list of LeaderWorkerSets has arrived. */
   loaded: boolean;
   namespace: string;
-  progress: (name: string) => LoadingProgress | null;
-  diagnoses: (name: string) => Diagnosis[];
+  progress: (name: string) => ILoadingProgress | null;
+  diagnoses: (name: string) => IDiagnosis[];
   onSelect: (name: string) => void;
   /** The deployment whose tab is active (its row is marked current). */
   selected?: string | null;
@@ -78,8 +78,8 @@ export function DeploymentList(props: IDeploymentListProps): JSX.Element {
 
 function DeploymentRow(props: {
   overview: IDeploymentOverview;
-  progress: LoadingProgress | null;
-  diagnosis: Diagnosis | undefined;
+  progress: ILoadingProgress | null;
+  diagnosis: IDiagnosis | undefined;
   onSelect: (name: string) => void;
   current: boolean;
   trans: TranslationBundle;

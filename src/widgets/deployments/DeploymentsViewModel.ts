@@ -7,7 +7,7 @@ import type { IEndpointAnswer } from '../../api/endpointCheck';
 import { checkEndpoint } from '../../api/endpointCheck';
 import type { LogStream } from '../../api/logStream';
 import type { NamespaceModel } from '../../api/namespaceModel';
-import type { Diagnosis } from '../../model/diagnose';
+import type { IDiagnosis } from '../../model/diagnose';
 import { diagnose } from '../../model/diagnose';
 import type { IEndpoint } from '../../model/endpoint';
 import { findEndpoint, servedModelName } from '../../model/endpoint';
@@ -25,7 +25,7 @@ import {
   diagnosisSpec,
   podStatusEvidence
 } from '../../model/overview';
-import type { LoadingProgress } from '../../model/loadingProgress';
+import type { ILoadingProgress } from '../../model/loadingProgress';
 
 /** How often ages and "for N min" texts are redrawn: a local clock, no request. */
 const CLOCK_MS = 15_000;
@@ -119,7 +119,7 @@ export class DeploymentsViewModel implements IDisposable {
   }
 
   /** The engine's model-loading progress, when its log shows it. */
-  progress(name: string): LoadingProgress | null {
+  progress(name: string): ILoadingProgress | null {
     for (const stream of this._viewers.get(name) ?? []) {
       if (stream.progress) {
         return stream.progress;
@@ -133,7 +133,7 @@ export class DeploymentsViewModel implements IDisposable {
    * logs: those of a deployment that does not serve, and log and object findings (e.g. NCCL
    * on TCP sockets) of one that does.
    */
-  diagnoses(name: string): Diagnosis[] {
+  diagnoses(name: string): IDiagnosis[] {
     const cached = this._diagnoses.get(name);
     if (cached) {
       return cached;
@@ -368,9 +368,9 @@ export class DeploymentsViewModel implements IDisposable {
   // its evidence went (a recreated group's new pods say nothing yet).
   private _hold(
     name: string,
-    found: Diagnosis[],
+    found: IDiagnosis[],
     serving: boolean
-  ): Diagnosis[] {
+  ): IDiagnosis[] {
     const now = Date.now();
     if (serving) {
       this._held.delete(name);
@@ -479,8 +479,8 @@ export class DeploymentsViewModel implements IDisposable {
   private _client: NamespaceModel['client'] = null;
   private _logs: DeploymentLogs | null = null;
   private _viewers = new Map<string, Set<LogStream>>();
-  private _diagnoses = new Map<string, Diagnosis[]>();
-  private _held = new Map<string, { diagnoses: Diagnosis[]; at: number }>();
+  private _diagnoses = new Map<string, IDiagnosis[]>();
+  private _held = new Map<string, { diagnoses: IDiagnosis[]; at: number }>();
   private _checks = new Map<string, { version: string; issues: IIssue[] }>();
   private _holdTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private _departedTimer: ReturnType<typeof setTimeout> | null = null;

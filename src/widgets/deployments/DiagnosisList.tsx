@@ -2,13 +2,13 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { errorIcon, infoIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import type { Diagnosis } from '../../model/diagnose';
+import type { IDiagnosis } from '../../model/diagnose';
 import { untrustedText } from '../../model/shownText';
 import { translateData } from '../translateData';
 
 /** Known failures found in a deployment's events and logs: cause, fix and evidence line. */
 export function DiagnosisList(props: {
-  diagnoses: Diagnosis[];
+  diagnoses: IDiagnosis[];
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { diagnoses, trans } = props;

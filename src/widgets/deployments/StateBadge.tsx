@@ -1,7 +1,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
-import type { LoadingProgress } from '../../model/loadingProgress';
+import type { ILoadingProgress } from '../../model/loadingProgress';
 import type { DeploymentState } from '../../model/status';
 
 /** The words for a deployment state. */
@@ -47,7 +47,7 @@ export function StateBadge(props: {
 
 /** The engine's weight-loading progress as a bar with its count. */
 export function LoadingBar(props: {
-  progress: LoadingProgress;
+  progress: ILoadingProgress;
   trans: TranslationBundle;
 }): JSX.Element {
   const { progress, trans } = props;
