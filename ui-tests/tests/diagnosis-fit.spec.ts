@@ -6,31 +6,12 @@
  * kwok's stages; the leader's log is served by a kwok Logs object.
  */
 import { expect, test } from '@jupyterlab/galata';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import {
-  applyManifest,
-  deleteObjects,
-  kubectl,
-  userNamespace
-} from './helpers/cluster';
+import { applyManifest } from './helpers/cluster';
+import { CORPUS, remove, serveLog, SIM_STATE } from './helpers/fixtures';
 import { LwsHelper } from './helpers/LwsHelper';
-
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-const SIM_STATE = 'sim.jupyterlab-lws.io/state';
-const LOG_DIR = join(tmpdir(), 'jupyterlab-lws-ui-logs');
-const CORPUS = join(
-  __dirname,
-  '..',
-  '..',
-  'src',
-  'model',
-  '__tests__',
-  'corpus'
-);
 
 /**
  * A two-pod vLLM group written by hand, in the shape of the LWS project's
@@ -79,35 +60,6 @@ function handWritten(
       }
     }
   };
-}
-
-function remove(name: string): void {
-  deleteObjects(LWS, [name]);
-  deleteObjects('logs.kwok.x-k8s.io', [`${name}-0`]);
-  kubectl([
-    'wait',
-    '--for=delete',
-    'pod',
-    '-l',
-    `${NAME_LABEL}=${name}`,
-    '-n',
-    userNamespace,
-    '--timeout=60s'
-  ]);
-}
-
-/** Makes kwok serve `lines` as the log of a pod's container (CRI log format). */
-function serveLog(pod: string, container: string, lines: string[]): void {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const file = join(LOG_DIR, `${pod}.log`);
-  const at = new Date().toISOString().replace('Z', '000000Z');
-  writeFileSync(file, lines.map(line => `${at} stdout F ${line}\n`).join(''));
-  applyManifest({
-    apiVersion: 'kwok.x-k8s.io/v1alpha1',
-    kind: 'Logs',
-    metadata: { name: pod },
-    spec: { logs: [{ containers: [container], logsFile: file, follow: true }] }
-  });
 }
 
 test.describe('diagnoses fit the deployment', () => {

@@ -4,17 +4,10 @@
  * stages.yaml), container logs served by kwok's Logs objects from files the tests write.
  */
 import { expect, test } from '@jupyterlab/galata';
-import {
-  appendFileSync,
-  copyFileSync,
-  mkdirSync,
-  readFileSync,
-  writeFileSync
-} from 'fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'fs';
 import type { Server } from 'http';
 import { createServer } from 'http';
 import type { AddressInfo } from 'net';
-import { tmpdir } from 'os';
 import { join } from 'path';
 
 import {
@@ -24,22 +17,18 @@ import {
   kubectl,
   userNamespace
 } from './helpers/cluster';
+import {
+  CORPUS,
+  criLines,
+  LWS,
+  NAME_LABEL,
+  remove,
+  serveLog,
+  SIM_STATE
+} from './helpers/fixtures';
 import { LwsHelper } from './helpers/LwsHelper';
 
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-const SIM_STATE = 'sim.jupyterlab-lws.io/state';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-const LOG_DIR = join(tmpdir(), 'jupyterlab-lws-ui-logs');
-const CORPUS = join(
-  __dirname,
-  '..',
-  '..',
-  'src',
-  'model',
-  '__tests__',
-  'corpus'
-);
 
 /** What a fixture deployment looks like. */
 interface IFixture {
@@ -163,54 +152,6 @@ function deploy(fixture: IFixture): void {
   for (const object of deploymentManifests(fixture)) {
     applyManifest(object);
   }
-}
-
-/** Removes a fixture deployment, its Service and Logs objects. */
-function remove(...names: string[]): void {
-  deleteObjects(LWS, names);
-  deleteObjects(
-    'services',
-    names.map(name => `${name}-leader`)
-  );
-  deleteObjects(
-    'logs.kwok.x-k8s.io',
-    names.flatMap(name => [`${name}-0`, `${name}-0-1`])
-  );
-  for (const name of names) {
-    kubectl([
-      'wait',
-      '--for=delete',
-      'pod',
-      '-l',
-      `${NAME_LABEL}=${name}`,
-      '-n',
-      userNamespace,
-      '--timeout=60s'
-    ]);
-  }
-}
-
-/** Lines in the CRI log format the kubelet stores and kwok's Logs objects read. */
-function criLines(lines: string[]): string {
-  const at = new Date().toISOString().replace('Z', '000000Z');
-  return lines.map(line => `${at} stdout F ${line}\n`).join('');
-}
-
-/**
- * Makes kwok serve `lines` (followed, so lines appended later stream too) as the log of a
- * pod's container; returns the file.
- */
-function serveLog(pod: string, container: string, lines: string[]): string {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const file = join(LOG_DIR, `${pod}.log`);
-  writeFileSync(file, criLines(lines));
-  applyManifest({
-    apiVersion: 'kwok.x-k8s.io/v1alpha1',
-    kind: 'Logs',
-    metadata: { name: pod },
-    spec: { logs: [{ containers: [container], logsFile: file, follow: true }] }
-  });
-  return file;
 }
 
 /** Moves every pod of a deployment to a simulated state (absent: Ready). */

@@ -9,9 +9,6 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 
 import { ChatHelper } from './helpers/ChatHelper';
 import {
@@ -21,13 +18,16 @@ import {
   kubectl,
   userNamespace
 } from './helpers/cluster';
+import {
+  LWS,
+  NAME_LABEL,
+  remove as removeFixtures,
+  serveLog,
+  SIM_STATE
+} from './helpers/fixtures';
 import { LwsHelper } from './helpers/LwsHelper';
 
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
-const SIM_STATE = 'sim.jupyterlab-lws.io/state';
 const ENGINE_PORT = Number(process.env.LWS_ENGINE_PORT ?? 18080);
-const LOG_DIR = join(tmpdir(), 'jupyterlab-lws-ui-logs');
 
 // The payloads. Each handler would set window.__pwned if it ever ran.
 const IMG = '<img src=x onerror="window.__pwned=1">';
@@ -56,22 +56,6 @@ const logLines = [
 ];
 
 /** Lines in the CRI log format kwok's Logs objects read. */
-function criLines(lines: string[]): string {
-  const at = new Date().toISOString().replace('Z', '000000Z');
-  return lines.map(line => `${at} stdout F ${line}\n`).join('');
-}
-
-function serveLog(pod: string, container: string, lines: string[]): void {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const file = join(LOG_DIR, `${pod}.log`);
-  writeFileSync(file, criLines(lines));
-  applyManifest({
-    apiVersion: 'kwok.x-k8s.io/v1alpha1',
-    kind: 'Logs',
-    metadata: { name: pod },
-    spec: { logs: [{ containers: [container], logsFile: file, follow: true }] }
-  });
-}
 
 /** A one-pod vLLM LWS with hostile annotations; crash-looping unless `ready`. */
 function deploy(name: string, options: { ready: boolean; port?: number }) {
@@ -166,31 +150,11 @@ function hostileEvent(name: string): void {
 }
 
 function remove(...names: string[]): void {
-  deleteObjects(LWS, names);
-  deleteObjects(
-    'services',
-    names.map(name => `${name}-leader`)
-  );
   deleteObjects(
     'events',
     names.map(name => `${name}.untrusted`)
   );
-  deleteObjects(
-    'logs.kwok.x-k8s.io',
-    names.map(name => `${name}-0`)
-  );
-  for (const name of names) {
-    kubectl([
-      'wait',
-      '--for=delete',
-      'pod',
-      '-l',
-      `${NAME_LABEL}=${name}`,
-      '-n',
-      userNamespace,
-      '--timeout=60s'
-    ]);
-  }
+  removeFixtures(...names);
 }
 
 /** Records every dialog (alert, confirm, prompt) the page opens, dismissing it. */

@@ -1,8 +1,8 @@
 /**
- * Deployments for the accessibility and log-tab specs, written with kubectl as the admin: a
- * vLLM LeaderWorkerSet in the guide's Ray style, its pods driven by kwok's stages
- * (scripts/cluster/manifests/stages.yaml), its logs served by kwok's Logs objects.
- * (sidebar-deployments.spec.ts has a richer copy with more switches.)
+ * Fixture deployments written with kubectl as the admin, shared by the specs: a vLLM
+ * LeaderWorkerSet in the guide's Ray style, its pods driven by kwok's stages
+ * (scripts/cluster/manifests/stages.yaml), its logs served by kwok's Logs objects, and their
+ * removal. (sidebar-deployments.spec.ts builds richer deployments with more switches.)
  */
 import { mkdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -15,9 +15,23 @@ import {
   userNamespace
 } from './cluster';
 
-const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+/** The LeaderWorkerSet resource, as kubectl names it. */
+export const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
+/** The label LWS puts on every pod of a deployment. */
+export const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
 const LOG_DIR = join(tmpdir(), 'jupyterlab-lws-ui-logs');
+
+/** The diagnosis corpus: real transcripts the UI tests serve as pod logs. */
+export const CORPUS = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'src',
+  'model',
+  '__tests__',
+  'corpus'
+);
 
 /** The kwok stage a pod takes (absent: Ready). */
 export const SIM_STATE = 'sim.jupyterlab-lws.io/state';
