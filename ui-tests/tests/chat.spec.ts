@@ -9,12 +9,8 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 
 import { ChatHelper } from './helpers/ChatHelper';
-import {
-  applyManifest,
-  deleteObjects,
-  kubectl,
-  userNamespace
-} from './helpers/cluster';
+import { applyManifest, kubectl, userNamespace } from './helpers/cluster';
+import { remove } from './helpers/fixtures';
 import { LwsHelper } from './helpers/LwsHelper';
 
 const ENGINE_PORT = Number(process.env.LWS_ENGINE_PORT ?? 18080);
@@ -65,26 +61,6 @@ function deploy(name: string, port: number): void {
       ports: [{ name: 'http', port, targetPort: 8080 }]
     }
   });
-}
-
-function remove(...names: string[]): void {
-  deleteObjects(LWS, names);
-  deleteObjects(
-    'services',
-    names.map(name => `${name}-leader`)
-  );
-  for (const name of names) {
-    kubectl([
-      'wait',
-      '--for=delete',
-      'pod',
-      '-l',
-      `${NAME_LABEL}=${name}`,
-      '-n',
-      userNamespace,
-      '--timeout=60s'
-    ]);
-  }
 }
 
 /** Opens a Ready deployment's detail in the sidebar. */

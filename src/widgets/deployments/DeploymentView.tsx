@@ -7,6 +7,7 @@ import { replicasBeforeIdle } from '../../model/idle';
 import { lwsIcon } from '../../icons';
 import type { DeploymentActions } from './DeploymentActions';
 import { DeploymentDetail } from './DeploymentDetail';
+import { WatchBanner } from './DeploymentsPanel';
 import type { DeploymentsViewModel } from './DeploymentsViewModel';
 import { EngineMetrics } from './EngineMetrics';
 
@@ -92,21 +93,9 @@ export function DeploymentView(
   }
   const { answer, checking } = model.endpointAnswer(name);
   const endpoint = model.endpoint(name);
-  const failing = namespace.watches.filter(watch => watch.error);
   return (
     <div className="jp-lws-DeploymentView">
-      {failing.length > 0 && (
-        <p
-          className="jp-lws-WatchBanner jp-lws-mod-warning"
-          role="status"
-          data-testid="lws-watch-error"
-        >
-          {trans.__(
-            'Live updates are interrupted (%1); reconnecting…',
-            failing.map(watch => watch.error?.message).join('; ')
-          )}
-        </p>
-      )}
+      <WatchBanner namespace={namespace} trans={trans} />
       <DeploymentDetail
         overview={overview}
         lws={lws}

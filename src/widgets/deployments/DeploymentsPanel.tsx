@@ -3,6 +3,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { can } from '../../api/context';
+import type { NamespaceModel } from '../../api/namespaceModel';
 import { totalGpusHeld } from '../../model/idle';
 import type { DeploymentActions } from './DeploymentActions';
 import { DeploymentList } from './DeploymentList';
@@ -15,6 +16,29 @@ export interface IDeploymentsPanelProps {
   /** Opens a deployment's detail in the main area (the plugin's command). */
   openDeployment: (name: string) => void;
   trans: TranslationBundle;
+}
+
+/** Says that live updates are interrupted, while a watch fails (nothing otherwise). */
+export function WatchBanner(props: {
+  namespace: NamespaceModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const failing = props.namespace.watches.filter(watch => watch.error);
+  if (failing.length === 0) {
+    return null;
+  }
+  return (
+    <p
+      className="jp-lws-WatchBanner jp-lws-mod-warning"
+      role="status"
+      data-testid="lws-watch-error"
+    >
+      {props.trans.__(
+        'Live updates are interrupted (%1); reconnecting…',
+        failing.map(watch => watch.error?.message).join('; ')
+      )}
+    </p>
+  );
 }
 
 /**
@@ -57,20 +81,7 @@ function PanelContent(props: IDeploymentsPanelProps): JSX.Element | null {
       </div>
     );
   }
-  const failing = namespace.watches.filter(watch => watch.error);
-  const banner =
-    failing.length > 0 ? (
-      <p
-        className="jp-lws-WatchBanner jp-lws-mod-warning"
-        role="status"
-        data-testid="lws-watch-error"
-      >
-        {trans.__(
-          'Live updates are interrupted (%1); reconnecting…',
-          failing.map(watch => watch.error?.message).join('; ')
-        )}
-      </p>
-    ) : null;
+  const banner = <WatchBanner namespace={namespace} trans={trans} />;
   const departed = model.departed;
   return (
     <div className="jp-lws-Deployments" data-testid="lws-deployments">

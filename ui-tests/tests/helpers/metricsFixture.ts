@@ -5,16 +5,10 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import {
-  applyManifest,
-  deleteObjects,
-  kubectl,
-  userNamespace
-} from './cluster';
+import { applyManifest } from './cluster';
+import { LWS, NAME_LABEL, remove } from './fixtures';
 
-/** The LeaderWorkerSet resource, as kubectl names it. */
-export const LWS = 'leaderworkersets.leaderworkerset.x-k8s.io';
-const NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+export { LWS };
 
 /** The recorded vLLM 0.7 page (src/model/__tests__/fixtures/metrics/SOURCES.md). */
 export const RECORDED_VLLM_PAGE = readFileSync(
@@ -80,16 +74,5 @@ export function deployMetricsFixture(name: string, port: number): void {
 
 /** Deletes the deployment `name` and its Service, and waits until its pods are gone. */
 export function removeMetricsFixture(name: string): void {
-  deleteObjects(LWS, [name]);
-  deleteObjects('services', [`${name}-leader`]);
-  kubectl([
-    'wait',
-    '--for=delete',
-    'pod',
-    '-l',
-    `${NAME_LABEL}=${name}`,
-    '-n',
-    userNamespace,
-    '--timeout=60s'
-  ]);
+  remove(name);
 }
