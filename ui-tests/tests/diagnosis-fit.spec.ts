@@ -6,11 +6,14 @@
  * kwok's stages; the leader's log is served by a kwok Logs object.
  */
 import { expect, test } from '@jupyterlab/galata';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
 import { applyManifest } from './helpers/cluster';
-import { CORPUS, remove, serveLog, SIM_STATE } from './helpers/fixtures';
+import {
+  corpusTranscript,
+  remove,
+  serveLog,
+  SIM_STATE
+} from './helpers/fixtures';
 import { LwsHelper } from './helpers/LwsHelper';
 
 /**
@@ -109,12 +112,7 @@ test.describe('diagnoses fit the deployment', () => {
     const name = 'ui-fit-token';
     remove(name);
     // A real gated-repo transcript (SGLang PR #14644, see the corpus' SOURCES.md).
-    const transcript = readFileSync(
-      join(CORPUS, 'hf-auth--sglang-pr-14644.txt'),
-      'utf-8'
-    )
-      .split('\n')
-      .filter(line => !line.startsWith('# '));
+    const transcript = corpusTranscript('hf-auth--sglang-pr-14644.txt');
     serveLog(`${name}-0`, 'vllm-leader', transcript);
     applyManifest(
       handWritten(name, {

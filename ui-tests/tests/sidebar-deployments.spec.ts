@@ -18,7 +18,7 @@ import {
   userNamespace
 } from './helpers/cluster';
 import {
-  CORPUS,
+  corpusTranscript,
   criLines,
   LWS,
   NAME_LABEL,
@@ -463,12 +463,7 @@ test.describe('sidebar deployments against the local cluster', () => {
     const name = 'ui-crash';
     remove(name);
     // A real vLLM transcript: CUDA out of memory while loading (see the corpus' SOURCES.md).
-    const transcript = readFileSync(
-      join(CORPUS, 'gpu-oom--vllm-15598.txt'),
-      'utf-8'
-    )
-      .split('\n')
-      .filter(line => !line.startsWith('# '));
+    const transcript = corpusTranscript('gpu-oom--vllm-15598.txt');
     serveLog(`${name}-0`, 'vllm-leader', transcript);
     deploy({
       name,
@@ -575,12 +570,7 @@ test.describe('sidebar deployments against the local cluster', () => {
   }) => {
     const name = 'ui-recreate';
     remove(name);
-    const transcript = readFileSync(
-      join(CORPUS, 'gpu-oom--vllm-15598.txt'),
-      'utf-8'
-    )
-      .split('\n')
-      .filter(line => !line.startsWith('# '));
+    const transcript = corpusTranscript('gpu-oom--vllm-15598.txt');
     serveLog(`${name}-0`, 'vllm-leader', transcript);
     const logReads: string[] = [];
     page.on('request', request => {

@@ -4,7 +4,7 @@
  * (scripts/cluster/manifests/stages.yaml), its logs served by kwok's Logs objects, and their
  * removal. (sidebar-deployments.spec.ts builds richer deployments with more switches.)
  */
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
@@ -136,6 +136,13 @@ export function remove(...names: string[]): void {
       '--timeout=60s'
     ]);
   }
+}
+
+/** A real transcript of the diagnosis corpus as log lines, without its `# ` header. */
+export function corpusTranscript(file: string): string[] {
+  return readFileSync(join(CORPUS, file), 'utf-8')
+    .split('\n')
+    .filter(line => !line.startsWith('# '));
 }
 
 /** Lines in the CRI log format the kubelet stores and kwok's Logs objects read. */
