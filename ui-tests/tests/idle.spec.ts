@@ -4,15 +4,13 @@
  * idleMinutes set to 3 seconds. Scale to 0 and Scale back patch the real LeaderWorkerSet.
  */
 import { expect, galata, test } from '@jupyterlab/galata';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
 
 import { kubectl, userNamespace } from './helpers/cluster';
+import type { IMetricsFixture } from './helpers/metricsFixture';
 import {
-  deployMetricsFixture,
   LWS,
   RECORDED_VLLM_PAGE,
-  removeMetricsFixture
+  serveMetricsFixture
 } from './helpers/metricsFixture';
 import { LwsHelper } from './helpers/LwsHelper';
 
@@ -41,28 +39,15 @@ test.use({
 });
 
 test.describe('idle nudge', () => {
-  let server: Server;
+  let fixture: IMetricsFixture;
 
   test.beforeAll(async () => {
-    server = createServer((request, response) => {
-      if (request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, {
-        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8'
-      });
-      // The recorded page as is: nothing running or waiting, counters frozen.
-      response.end(RECORDED_VLLM_PAGE);
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    removeMetricsFixture(NAME);
-    deployMetricsFixture(NAME, (server.address() as AddressInfo).port);
+    // The recorded page as is: nothing running or waiting, counters frozen.
+    fixture = await serveMetricsFixture(NAME, () => RECORDED_VLLM_PAGE);
   });
 
   test.afterAll(async () => {
-    removeMetricsFixture(NAME);
-    await new Promise(resolve => server.close(resolve));
+    await fixture.close();
   });
 
   test('suggests Scale to 0 once idle, and Scale back restores the groups after a reload', async ({

@@ -6,14 +6,12 @@
  */
 import { expect, galata, test } from '@jupyterlab/galata';
 import { mkdirSync } from 'fs';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
 import { join } from 'path';
 
+import type { IMetricsFixture } from './helpers/metricsFixture';
 import {
-  deployMetricsFixture,
   RECORDED_VLLM_PAGE,
-  removeMetricsFixture
+  serveMetricsFixture
 } from './helpers/metricsFixture';
 import { LwsHelper } from './helpers/LwsHelper';
 
@@ -42,29 +40,18 @@ test.use({
 });
 
 test.describe('engine metrics of a Ready deployment', () => {
-  let server: Server;
+  let fixture: IMetricsFixture;
   let reads = 0;
 
   test.beforeAll(async () => {
-    server = createServer((request, response) => {
-      if (request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
+    fixture = await serveMetricsFixture(NAME, () => {
       reads += 1;
-      response.writeHead(200, {
-        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8'
-      });
-      response.end(pageAfter(reads));
+      return pageAfter(reads);
     });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    removeMetricsFixture(NAME);
-    deployMetricsFixture(NAME, (server.address() as AddressInfo).port);
   });
 
   test.afterAll(async () => {
-    removeMetricsFixture(NAME);
-    await new Promise(resolve => server.close(resolve));
+    await fixture.close();
   });
 
   test('shows running, KV cache and tokens/s with sparklines, and reads only while shown', async ({

@@ -3,6 +3,8 @@
  * the specs that serve a recorded /metrics page there (metrics.spec.ts, idle.spec.ts).
  */
 import { readFileSync } from 'fs';
+import { createServer } from 'http';
+import type { AddressInfo } from 'net';
 import { join } from 'path';
 
 import { applyManifest } from './cluster';
@@ -75,4 +77,40 @@ export function deployMetricsFixture(name: string, port: number): void {
 /** Deletes the deployment `name` and its Service, and waits until its pods are gone. */
 export function removeMetricsFixture(name: string): void {
   remove(name);
+}
+
+/** A running metrics fixture: the deployment and the server of its `/metrics` page. */
+export interface IMetricsFixture {
+  /** Removes the deployment and stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `page()` (asked again on every read) as `/metrics` on a free port of this machine and
+ * deploys `name` with its leader Service on that port, as it would be after a fresh start.
+ */
+export async function serveMetricsFixture(
+  name: string,
+  page: () => string
+): Promise<IMetricsFixture> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    const text = page();
+    response.writeHead(200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8'
+    });
+    response.end(text);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  removeMetricsFixture(name);
+  deployMetricsFixture(name, (server.address() as AddressInfo).port);
+  return {
+    close: async () => {
+      removeMetricsFixture(name);
+      await new Promise(resolve => server.close(resolve));
+    }
+  };
 }
