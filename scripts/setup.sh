@@ -48,7 +48,11 @@ python3 -c "import llama_cpp, fastapi, sse_starlette, gguf, openai" 2>/dev/null 
 
 log "npm dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # esbuild's postinstall runs its binary right after writing it; on a busy machine Linux can
+  # answer ETXTBSY ("text file busy") once. A second npm ci starts clean; a real failure fails twice.
+  npm ci --no-audit --no-fund --loglevel=error \
+    || { log "npm ci failed; once more (esbuild's install can race with ETXTBSY)"; \
+         npm ci --no-audit --no-fund --loglevel=error; }
 fi
 if [ $want_browser = 1 ]; then
   (cd ui-tests && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; } \
