@@ -76,7 +76,12 @@ export function DeploymentList(props: IDeploymentListProps): JSX.Element {
   );
 }
 
-function DeploymentRow(props: {
+/**
+ * One deployment's row. Memoized: the view model keeps a deployment's overview (and its
+ * diagnosis) the same object until its LWS, pods or events change, so a watch event about one
+ * deployment re-renders one row, not a hundred.
+ */
+const DeploymentRow = React.memo(function DeploymentRow(props: {
   overview: IDeploymentOverview;
   progress: ILoadingProgress | null;
   diagnosis: IDiagnosis | undefined;
@@ -148,4 +153,4 @@ function DeploymentRow(props: {
       </button>
     </li>
   );
-}
+});

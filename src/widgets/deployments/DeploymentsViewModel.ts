@@ -20,11 +20,12 @@ import type { IIssue } from '../../model/issues';
 import { objectFindings } from '../../model/objectChecks';
 import type { IDeploymentOverview } from '../../model/overview';
 import {
-  deploymentOverview,
   diagnosisEvents,
   diagnosisSpec,
   podStatusEvidence
 } from '../../model/overview';
+import type { IOverviewEntry } from '../../model/overviews';
+import { nextOverviews } from '../../model/overviews';
 import type { ILoadingProgress } from '../../model/loadingProgress';
 
 /** How often ages and "for N min" texts are redrawn: a local clock, no request. */
@@ -79,13 +80,12 @@ export class DeploymentsViewModel implements IDisposable {
 
   /** The LeaderWorkerSet of a deployment. */
   lws(name: string): LeaderWorkerSet | undefined {
-    return this.namespace.leaderWorkerSets.find(
-      lws => lws.metadata?.name === name
-    );
+    return this._entries.get(name)?.lws;
   }
 
+  /** A deployment's overview (the same object until its LWS, pods or events change). */
   overview(name: string): IDeploymentOverview | undefined {
-    return this._overviews.find(overview => overview.name === name);
+    return this._entries.get(name)?.overview;
   }
 
   /** The deployment whose detail is shown. */
@@ -319,7 +319,9 @@ export class DeploymentsViewModel implements IDisposable {
     this._update();
   }
 
-  private _update(): void {
+  // Brings the overviews up to date: only the deployments whose objects changed are computed
+  // again (all of them when `recomputeAll`, for the clock), and only their diagnoses dropped.
+  private _update(recomputeAll = false): void {
     if (this._disposed) {
       return;
     }
@@ -328,10 +330,30 @@ export class DeploymentsViewModel implements IDisposable {
     const previous = new Map(
       this._overviews.map(overview => [overview.name, overview.status.state])
     );
-    this._overviews = this.namespace.leaderWorkerSets.map(lws =>
-      deploymentOverview(lws, this.namespace.pods, this.namespace.events, now)
+    const next = nextOverviews(
+      this._entries,
+      this.namespace.leaderWorkerSets,
+      this.namespace.pods,
+      this.namespace.events,
+      now,
+      recomputeAll
     );
-    this._diagnoses.clear();
+    this._entries = next.entries;
+    this._overviews = next.overviews;
+    const services = this.namespace.services;
+    if (services !== this._services) {
+      // Object findings read the Services: every diagnosis may change.
+      this._services = services;
+      this._diagnoses.clear();
+    }
+    for (const name of next.recomputed) {
+      this._diagnoses.delete(name);
+    }
+    for (const name of this._diagnoses.keys()) {
+      if (!this._entries.has(name)) {
+        this._diagnoses.delete(name);
+      }
+    }
     if (this._selected && this.namespace.loaded && !this.lws(this._selected)) {
       this._departed = this._selected;
       this._selected = null;
@@ -460,7 +482,7 @@ export class DeploymentsViewModel implements IDisposable {
 
   private _startClock(): void {
     if (this._clock === null) {
-      this._clock = setInterval(() => this._update(), CLOCK_MS);
+      this._clock = setInterval(() => this._update(true), CLOCK_MS);
     }
   }
 
@@ -472,6 +494,8 @@ export class DeploymentsViewModel implements IDisposable {
   }
 
   private _overviews: IDeploymentOverview[] = [];
+  private _entries = new Map<string, IOverviewEntry>();
+  private _services: NamespaceModel['services'] | null = null;
   private _now = new Date();
   private _selected: string | null = null;
   private _departed: string | null = null;

@@ -11,6 +11,7 @@ import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { ILogOptions } from '../../../api/kube';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import type { LeaderWorkerSet } from '../../../model/lws';
+import * as overviewModel from '../../../model/overview';
 import {
   event,
   lwsPod,
@@ -251,6 +252,64 @@ describe('DeploymentsViewModel', () => {
       expect(model.departed).toBeNull();
     } finally {
       jest.useRealTimers();
+    }
+  });
+});
+
+describe('DeploymentsViewModel at scale', () => {
+  it('computes again only the deployment a watch event touches, and keeps the others identical', () => {
+    const namespace = new FakeNamespace();
+    const names = ['a', 'b', 'c', 'd'];
+    const pods = names.flatMap(name => [
+      lwsPod(name, 0, 0),
+      lwsPod(name, 0, 1)
+    ]);
+    namespace.leaderWorkerSets = names.map(
+      name => managedDeployment({ name }).lws
+    );
+    namespace.pods = pods;
+    const compute = jest.spyOn(overviewModel, 'deploymentOverview');
+    const model = new DeploymentsViewModel(
+      namespace as unknown as NamespaceModel
+    );
+    try {
+      expect(compute).toHaveBeenCalledTimes(4);
+      const before = model.overviews;
+      compute.mockClear();
+
+      // c's leader stops being ready (a MODIFIED pod), then an event about c's worker.
+      namespace.set({
+        pods: pods.map(pod =>
+          pod.metadata?.name === 'c-0'
+            ? lwsPod('c', 0, 0, { ready: false })
+            : pod
+        )
+      });
+      namespace.set({
+        events: [event('Pod', 'c-0-1', 'Unhealthy', 'Readiness probe failed')]
+      });
+      expect(compute.mock.calls.map(([lws]) => lws.metadata?.name)).toEqual([
+        'c',
+        'c'
+      ]);
+      expect(model.overview('c')?.status.state).not.toBe('Ready');
+      for (const [i, name] of names.entries()) {
+        if (name !== 'c') {
+          expect(model.overviews[i]).toBe(before[i]);
+        }
+      }
+      // An event about no deployment computes nothing.
+      compute.mockClear();
+      namespace.set({
+        events: [
+          ...namespace.events,
+          event('Node', 'gpu-node-1', 'NodeReady', 'ready')
+        ]
+      });
+      expect(compute).not.toHaveBeenCalled();
+    } finally {
+      model.dispose();
+      compute.mockRestore();
     }
   });
 });
