@@ -122,6 +122,12 @@ export type ApplyOutcome =
 export interface IApplyDeploymentOptions {
   /** The user agreed to replace existing objects: take over their fields (force). */
   replace?: boolean;
+  /**
+   * An edit: the user reviewed the change of the existing objects (a diff), so they are
+   * updated without the replace question, yet not forced: a field another tool manages is
+   * still a refusal (`conflict`), never silently taken over.
+   */
+  update?: boolean;
   onProgress?: (progress: IApplyProgress) => void;
 }
 
@@ -135,6 +141,7 @@ export interface IApplyDeploymentOptions {
  *    that the proxy never lets the browser read.
  * 2. Existing objects other than the Secret (whose token the user has just typed) need the
  *    user's consent: without `replace` the outcome is `confirm-replace` and nothing changed.
+ *    An edit (`update`) had that consent from its reviewed diff.
  * 3. Apply in order. When one fails, undo this run in reverse: delete what it created and
  *    re-apply the copy read just before of what it updated (server-side apply by the same
  *    field manager drops the fields the failed apply added). A Secret's old value cannot be
@@ -146,6 +153,7 @@ export async function applyDeployment(
   options: IApplyDeploymentOptions = {}
 ): Promise<ApplyOutcome> {
   const replace = options.replace === true;
+  const update = options.update === true;
   const secrets = secretValues(objects);
   const progress = (
     phase: IApplyProgress['phase'],
@@ -170,7 +178,7 @@ export async function applyDeployment(
     } catch (reason) {
       progress('dry-run', ref, 'failed');
       const refusal = classifyApiError(reason, secrets);
-      if (refusal.kind === 'conflict' && !replace) {
+      if (refusal.kind === 'conflict' && !replace && !update) {
         conflicts.push(ref);
       } else {
         refusals.push({ ref, refusal });
@@ -182,7 +190,7 @@ export async function applyDeployment(
   }
 
   // 2. Consent to replace.
-  if (!replace) {
+  if (!replace && !update) {
     const toReplace = [
       ...objects
         .filter(object => existed.get(object) && object.kind !== 'Secret')

@@ -359,6 +359,74 @@ describe('applyDeployment', () => {
     expect(cluster.calls).toContain('apply(force) LeaderWorkerSet/llama');
   });
 
+  it('applies a reviewed edit without the replace question or force, and puts the previous objects back when a later one fails', async () => {
+    const cluster = new FakeCluster();
+    const before = {
+      ...lws,
+      metadata: { ...lws.metadata, resourceVersion: '42' },
+      spec: { replicas: 1, leaderWorkerTemplate: { size: 2, gpus: 4 } }
+    };
+    cluster.seed(before as KubernetesObject);
+    cluster.seed(service);
+    const edited = {
+      ...lws,
+      metadata: { ...lws.metadata, resourceVersion: '42' },
+      spec: { replicas: 1, leaderWorkerTemplate: { size: 2, gpus: 8 } }
+    };
+    const editedService = { ...service, spec: { ports: [{ port: 9000 }] } };
+    cluster.failures = [
+      {
+        when: (call, ref) => call === 'apply' && ref.kind === 'Service',
+        error: status(409, 'Conflict', 'the object has been modified')
+      }
+    ];
+    const outcome = await applyDeployment(cluster, [edited, editedService], {
+      update: true
+    });
+    expect(outcome.status).toBe('failed');
+    if (outcome.status !== 'failed') {
+      return;
+    }
+    expect(outcome.objects.map(o => [o.ref.kind, o.state])).toEqual([
+      ['LeaderWorkerSet', 'restored'],
+      ['Service', 'not-applied']
+    ]);
+    // The edit itself is never forced; only the restore takes the fields back.
+    expect(cluster.calls.filter(call => call.startsWith('apply'))).toEqual([
+      'apply LeaderWorkerSet/llama',
+      'apply Service/llama-leader',
+      'apply(force) LeaderWorkerSet/llama'
+    ]);
+    const restored = cluster.store.get('LeaderWorkerSet/llama') as any;
+    expect(restored.spec.leaderWorkerTemplate.gpus).toBe(4);
+    expect(restored.metadata.resourceVersion).toBeUndefined();
+    expect(cluster.store.get('Service/llama-leader')).toEqual(service);
+  });
+
+  it('refuses an edit that conflicts with another field manager instead of forcing it', async () => {
+    const cluster = new FakeCluster();
+    cluster.seed(lws);
+    cluster.failures = [
+      {
+        when: call => call === 'dry-run',
+        error: status(
+          409,
+          'Conflict',
+          'Apply failed with 1 conflict: conflict with "kubectl-edit": .spec.replicas'
+        )
+      }
+    ];
+    const outcome = await applyDeployment(cluster, [lws], { update: true });
+    expect(outcome.status).toBe('refused');
+    if (outcome.status === 'refused') {
+      expect(outcome.refusals[0].refusal).toMatchObject({
+        kind: 'conflict',
+        managers: ['kubectl-edit']
+      });
+    }
+    expect(cluster.calls).toEqual(['dry-run LeaderWorkerSet/llama']);
+  });
+
   it('says exactly what is left when the rollback itself fails', async () => {
     const cluster = new FakeCluster();
     cluster.failures = [
