@@ -21,7 +21,7 @@ async def jp_asyncio_loop():
 async def jp_serverapp(jp_serverapp):
     """The server under test; the extension's upstream connection pools closed afterwards."""
     yield jp_serverapp
-    for key in ("lws_kube", "lws_endpoints"):
+    for key in ("lws_informers", "lws_kube", "lws_endpoints"):
         if key in jp_serverapp.web_app.settings:
             await jp_serverapp.web_app.settings[key].aclose()
 

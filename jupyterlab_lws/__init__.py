@@ -13,6 +13,7 @@ except ImportError:
 
 from .config import LwsServing, NotInClusterError
 from .endpoint_client import EndpointClient, ServiceLookup
+from .informers import Informers
 from .kube_client import KubeClient
 from .routes import setup_route_handlers
 
@@ -42,6 +43,7 @@ def _load_jupyter_server_extension(server_app):
         lws_kube=kube,
         lws_endpoints=EndpointClient(settings),
         lws_services=ServiceLookup(kube),
+        lws_informers=Informers(kube, settings),
     )
     setup_route_handlers(server_app.web_app)
     try:

@@ -72,7 +72,7 @@ RULES: tuple[Rule, ...] = (
     Rule("api/v1",                "secrets",                  _verbs("create patch delete"),
          why="secret values are never read back through JupyterLab; "
              "create, apply or delete the Secret instead"),
-    Rule("api/v1",                "persistentvolumeclaims",   _verbs("get list")),
+    Rule("api/v1",                "persistentvolumeclaims",   _verbs("get list watch"),          "watch"),
     Rule("api/v1",                "resourcequotas",           _verbs("get list")),
     Rule(_AUTHZ,                  "selfsubjectaccessreviews", _verbs("create"), namespaced=False),
     Rule(_AUTHZ,                  "selfsubjectrulesreviews",  _verbs("create"), namespaced=False),

@@ -85,6 +85,23 @@ class LwsServing(Configurable):
         help="Seconds the chat proxy trusts its last look-up of a Service (existence, type, ports).",
     ).tag(config=True)
 
+    live_idle_seconds = Float(
+        5.0,
+        help="Seconds a live channel's informer keeps watching after its last subscriber left "
+        "(a page reload does not list again).",
+    ).tag(config=True)
+
+    live_max_events = Int(
+        1000,
+        help="Events the live channel keeps per informer: the newest ones (by last timestamp).",
+    ).tag(config=True)
+
+    live_watch_seconds = Int(
+        0,
+        help="timeoutSeconds of the informers' watches (0: a random 300-600 s, as client-go); "
+        "the API server ends the watch then and the informer resumes it.",
+    ).tag(config=True)
+
     @default("api_server")
     def _default_api_server(self) -> str:
         host = os.environ.get("KUBERNETES_SERVICE_HOST", "")

@@ -6,6 +6,7 @@ already-checked Service name, port and path (:func:`.allowlist.authorize_endpoin
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,7 +18,21 @@ from .allowlist import endpoint_service_problem
 from .config import LwsServing
 from .kube_client import KubeClient, UpstreamError, describe_transport_error, new_http_client
 
-__all__ = ["EndpointClient", "ServiceLookup"]
+__all__ = ["ANSWER_TIMEOUT_SECONDS", "EndpointClient", "ServiceLookup", "UpstreamTimeout"]
+
+ANSWER_TIMEOUT_SECONDS = 60.0
+"""Seconds a model endpoint may take to start its answer (the response headers).
+
+Engines send a streamed answer's headers as soon as they accept the request (the tokens follow
+as they are made), so an endpoint that accepted the connection and says nothing for this long
+is stuck; without this bound the proxy would hold the connection for ``stream_timeout``.
+"""
+
+
+class UpstreamTimeout(UpstreamError):
+    """A model endpoint accepted the connection but did not start answering in time."""
+
+    status = 504
 
 
 def _message_of(response: httpx.Response) -> str:
@@ -71,6 +86,8 @@ class EndpointClient:
         self._client: httpx.AsyncClient | None = None
         self.open_streams = 0
         """Upstream streams open right now."""
+        self.answer_timeout = ANSWER_TIMEOUT_SECONDS
+        """:data:`ANSWER_TIMEOUT_SECONDS`, per instance so tests can shorten it."""
 
     def url(self, service: str, namespace: str, port: int, path: str) -> str:
         """The upstream URL for ``path`` on ``service:port``."""
@@ -100,7 +117,15 @@ class EndpointClient:
             method, url, content=body, headers={"Accept-Encoding": "identity", **headers}
         )
         try:
-            response = await client.send(request, stream=True)
+            # Cancelling the send (the timeout, or the browser leaving) closes its connection.
+            response = await asyncio.wait_for(
+                client.send(request, stream=True), timeout=self.answer_timeout
+            )
+        except TimeoutError as error:
+            raise UpstreamTimeout(
+                f"{label} accepted the connection but did not start answering within "
+                f"{self.answer_timeout:g} s"
+            ) from error
         except httpx.TransportError as error:
             raise UpstreamError(
                 f"could not reach {label}: {describe_transport_error(error)}{self._route_note()}"

@@ -36,6 +36,9 @@ USER_AGENT = "jupyterlab-lws"
 class UpstreamError(RuntimeError):
     """The API server or an endpoint could not be reached (no HTTP response)."""
 
+    status = 502
+    """The HTTP status the browser gets for it."""
+
 
 @dataclass
 class _Stamp:

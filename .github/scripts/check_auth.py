@@ -17,7 +17,7 @@ import warnings
 from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import JupyterServerAuthWarning
 
-EXPECTED_ROUTES = ("lws/api/context", "lws/api/k8s/", "lws/api/endpoints/")
+EXPECTED_ROUTES = ("lws/api/context", "lws/api/k8s/", "lws/api/endpoints/", "lws/api/live")
 
 # Initialize a server which only loads this extension and which does not allow
 # unauthenticated access.

@@ -170,7 +170,7 @@ def test_never_reads_a_secret_back(method, path, query):
 
 @pytest.mark.parametrize(
     "path",
-    [f"{CORE}/persistentvolumeclaims", f"{CORE}/pods/llama-0/log", f"{LWS}/llama-70b/status"],
+    [f"{CORE}/resourcequotas", f"{CORE}/pods/llama-0/log", f"{LWS}/llama-70b/status"],
 )
 def test_refuses_watch_where_the_table_has_no_watch(path):
     decision = authorize("GET", path, "watch=1", NS)
@@ -215,7 +215,7 @@ def test_refuses_query_parameters_it_does_not_know(query, reason):
     ],
 )
 def test_query_values_are_the_ones_kubernetes_reads_alike(query, reason):
-    decision = authorize("GET", f"{CORE}/persistentvolumeclaims", query, NS)
+    decision = authorize("GET", f"{CORE}/resourcequotas", query, NS)
     assert not decision.allowed
     assert reason in decision.reason
 

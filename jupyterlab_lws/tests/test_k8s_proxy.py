@@ -374,7 +374,7 @@ async def test_watch_values_kubernetes_reads_as_true_are_refused(
     raw_request, upstream_calls, namespace, query
 ):
     status, payload = await raw_request(
-        "GET", f"lws/api/k8s/api/v1/namespaces/{namespace}/persistentvolumeclaims?{query}"
+        "GET", f"lws/api/k8s/api/v1/namespaces/{namespace}/resourcequotas?{query}"
     )
     assert status == 403
     assert "watch" in payload["reason"]
