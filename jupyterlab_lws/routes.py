@@ -26,7 +26,7 @@ from .allowlist import Decision, authorize, authorize_endpoint, endpoint_headers
 from .config import LwsServing, NotInClusterError
 from .context import ApiError, load_context
 from .endpoint_client import EndpointClient, ServiceLookup
-from .kube_client import KubeClient, UpstreamError, describe_transport_error
+from .kube_client import KubeClient, UpstreamError
 from .secret_policy import secret_answer, secret_name, secret_write_problem
 
 __all__ = [
@@ -43,16 +43,6 @@ SSE_KEEP_ALIVE_SECONDS = 0.5
 """Quiet time after which the chat relay writes an SSE comment (see ``_copy_body``)."""
 
 _Method = TypeVar("_Method", bound=Callable[..., Awaitable[None]])
-
-
-def _stream_error(error: httpx.TransportError) -> bytes:
-    """An SSE error event for a model endpoint that broke its stream off."""
-    message = (
-        "the model endpoint closed the stream in the middle of the answer "
-        f"({describe_transport_error(error)})"
-    )
-    payload = {"error": {"message": message, "reason": "UpstreamClosed"}}
-    return f"data: {json.dumps(payload)}\n\n".encode()
 
 
 class LwsError(web.HTTPError):
@@ -74,9 +64,7 @@ def json_errors(method: _Method) -> _Method:
         except NotInClusterError as error:
             raise LwsError(503, str(error), "NotInCluster") from error
         except UpstreamError as error:
-            # 502, or 504 for an endpoint that accepted but did not answer; one reason for both
-            # (the chat tells the user the engine could not be reached, with this message).
-            raise LwsError(error.status, str(error), "UpstreamUnreachable") from error
+            raise LwsError(502, str(error), "UpstreamUnreachable") from error
         except ApiError as error:
             raise LwsError(502, str(error), "ApiServerError") from error
 
@@ -235,14 +223,6 @@ class LwsRouteHandler(APIHandler):
                 await self.flush()
                 ending = (ending + chunk)[-2:]
                 pending = asyncio.ensure_future(anext(chunks))
-                except httpx.TransportError as error:
-                    if keep_alive and ending.endswith(b"\n\n"):
-                        # The engine died mid-answer: say so in the stream, as an OpenAI-style
-                        # error event the chat shows (a cut inside an event is dropped by
-                        # SSE readers, which then see a truncated answer).
-                        self.write(_stream_error(error))
-                        await self.flush()
-                    raise
         finally:
             pending.cancel()
 
@@ -399,6 +379,7 @@ class EndpointRouteHandler(LwsRouteHandler):
 
 def setup_route_handlers(web_app: web.Application) -> None:
     """Register the routes; ``web_app.settings`` must hold the extension's clients."""
+    from .live import LiveHandler
     from .probe import ProbeRouteHandler  # these build on this module's handler base
     from .watches import WatchesRouteHandler
 
@@ -407,6 +388,7 @@ def setup_route_handlers(web_app: web.Application) -> None:
         (url_path_join(base_url, ROUTE_PREFIX, "context"), ContextRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "k8s", "(.*)"), KubernetesRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "watches"), WatchesRouteHandler),
+        (url_path_join(base_url, ROUTE_PREFIX, "live"), LiveHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "endpoints", "(.*)"), EndpointRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "probe", "(.*)"), ProbeRouteHandler),
     ]
