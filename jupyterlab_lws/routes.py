@@ -184,6 +184,10 @@ class LwsRouteHandler(APIHandler):
                 self.set_header("X-Accel-Buffering", "no")
                 if response.status_code in (204, 304):
                     return  # no body may follow these; finish() sends the headers
+                # Every chunk is small and wanted now: with Nagle's algorithm on (tornado's
+                # default until a response finishes) the first chunks wait for the browser's
+                # delayed ACK of the headers, +10 ms on a chat's first token (bench/chat_proxy.py).
+                self.request.connection.stream.set_nodelay(True)  # type: ignore[union-attr]
                 await self.flush()
                 events = response.headers.get("content-type", "").startswith("text/event-stream")
                 try:
