@@ -140,11 +140,6 @@ class Informer:
         self._seen = False
 
     @property
-    def running(self) -> bool:
-        """Whether the list+watch loop runs (stopped ones are dropped from the registry)."""
-        return self._task is not None and not self._task.done()
-
-    @property
     def subscribers(self) -> int:
         """How many listeners are attached."""
         return len(self._listeners)
@@ -185,6 +180,13 @@ class Informer:
         if self._task is not None:
             self._task.cancel()
         self._on_stopped(self)
+
+    async def aclose(self) -> None:
+        """Stop, and wait until the upstream request is closed."""
+        self.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     def _broadcast(self, message: dict[str, Any]) -> None:
         for listener in list(self._listeners):
@@ -409,10 +411,5 @@ class Informers:
 
     async def aclose(self) -> None:
         """Stop every informer (server shutdown)."""
-        informers = list(self.running.values())
-        for informer in informers:
-            informer.stop()
-        for informer in informers:
-            if informer._task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await informer._task
+        for informer in list(self.running.values()):
+            await informer.aclose()

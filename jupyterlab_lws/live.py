@@ -165,8 +165,8 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
             )  # fmt: skip
         except NotInClusterError as error:
             self._send(
-                {"type": "error", "id": stream_id, "code": 503, "reason": "NotInCluster",
-                 "message": str(error)}
+                {"type": "error", **({"id": stream_id} if stream_id else {}), "code": 503,
+                 "reason": "NotInCluster", "message": str(error)}
             )  # fmt: skip
 
     def _authorized(self, path: str, query: list[tuple[str, str]], what: str) -> Decision:
@@ -199,10 +199,10 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
                 self._subscriptions.pop(stream_id, None)
             self._send({**message, "id": stream_id})
 
-        informer = self.informers.subscribe(resource, selector, listener)
-        if not informer.running and informer.subscribers == 0:
-            return  # it ended at once (answered with `end`)
-        self._subscriptions[stream_id] = (informer, listener)
+        self._subscriptions[stream_id] = (
+            self.informers.subscribe(resource, selector, listener),
+            listener,
+        )
 
     def _start_log(self, stream_id: str, request: dict[str, Any]) -> None:
         pod = request.get("pod")

@@ -231,6 +231,24 @@ async def test_the_last_unsubscribe_stops_the_watch_after_the_grace_period(
     assert len(upstream(upstream_calls, "watch", "services")) == 1
 
 
+@pytest.mark.account("restricted")
+async def test_a_subscription_the_api_server_refuses_ends_with_its_status(
+    connect, informers, upstream_calls
+):
+    # The restricted account may not list LeaderWorkerSets (RBAC): no retrying, an end.
+    live = await connect()
+    live.send(op="subscribe", id="s1", resource="leaderworkersets")
+    end = await live.until(lambda m: m["type"] == "end")
+    assert (end["id"], end["code"], end["reason"]) == ("s1", 403, "Forbidden")
+    assert "leaderworkersets" in end["message"]
+    assert informers.running == {}
+    # The id is free again, and pods, which it may watch, still stream.
+    live.send(op="subscribe", id="s1", resource="pods", labelSelector=f"{LABEL}=none")
+    assert (await live.until(lambda m: m["type"] in ("snapshot", "end")))["type"] == "snapshot"
+    assert len(upstream(upstream_calls, "list", "leaderworkersets")) == 1
+    assert upstream(upstream_calls, "watch", "leaderworkersets") == []
+
+
 # -- resuming, relisting, retrying ------------------------------------------------------------
 
 
