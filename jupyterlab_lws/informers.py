@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -42,6 +43,8 @@ LIVE_RESOURCES: dict[str, str] = {
     "persistentvolumeclaims": "api/v1",
 }
 """The resource types a live channel may subscribe to, with their API prefixes."""
+
+_log = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any]], None]
 """Receives one protocol message (without ``id``)."""
@@ -265,13 +268,16 @@ class Informer:
         self._broadcast(self._snapshot())
 
     async def _watch(self) -> bool:
-        """Watch from :attr:`resource_version` until the watch ends; whether it saw anything."""
+        """Watch from :attr:`resource_version` until the watch ends; whether it held (saw
+        something, or lasted a while: one that ends at once is a failure to back off from)."""
+        timeout = self._watch_seconds()
         query = [
             ("watch", "1"),
             ("allowWatchBookmarks", "true"),
             ("resourceVersion", self.resource_version),
-            ("timeoutSeconds", str(self._watch_seconds())),
+            ("timeoutSeconds", str(timeout)),
         ]
+        started = time.monotonic()
         decision = self._decision(query)
         self._seen = False
         self.watches += 1
@@ -288,7 +294,7 @@ class Informer:
                 if line:
                     self._apply(json.loads(line))
                     self._seen = True
-        return self._seen
+        return self._seen or time.monotonic() - started >= min(1.0, timeout / 2)
 
     def _watch_seconds(self) -> int:
         return self.settings.live_watch_seconds or random.randint(*WATCH_SECONDS)  # noqa: S311
@@ -345,9 +351,7 @@ class Informer:
                 if must_list:
                     await self._list()
                     must_list, listed_just_now = False, True
-                started = time.monotonic()
-                seen = await self._watch()
-                if seen or time.monotonic() - started > 1:
+                if await self._watch():
                     attempt, listed_just_now = 0, False
                     continue  # an ended watch resumes at once
                 error = _status(502, "WatchEnded", "the watch ended at once")
@@ -371,6 +375,10 @@ class Informer:
                 if self._seen or attempt == 0:
                     attempt = 0 if self._seen else 1
                     continue  # resume at once, unless the last resume was cut too
+            except Exception as failure:  # a bug here must not leave the tabs waiting forever
+                _log.exception("jupyterlab-lws: informer of %s failed", self.resource)
+                must_list = True
+                error = _status(500, "InternalError", f"the informer failed: {failure!r}")
             self._set_state("retrying", error)
             first, largest = BACKOFF_SECONDS
             delay = min(largest, first * 2**attempt)

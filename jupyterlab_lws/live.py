@@ -168,6 +168,12 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
                 {"type": "error", **({"id": stream_id} if stream_id else {}), "code": 503,
                  "reason": "NotInCluster", "message": str(error)}
             )  # fmt: skip
+        except Exception as error:  # a bug here must not close the tab's only channel
+            self.log.exception("jupyterlab-lws: live channel message failed")
+            self._send(
+                {"type": "error", **({"id": stream_id} if stream_id else {}), "code": 500,
+                 "reason": "InternalError", "message": repr(error)}
+            )  # fmt: skip
 
     def _authorized(self, path: str, query: list[tuple[str, str]], what: str) -> Decision:
         namespace = self.kube.namespace
@@ -181,7 +187,7 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
     def _subscribe(self, stream_id: str, request: dict[str, Any]) -> None:
         resource = request.get("resource")
         selector = request.get("labelSelector") or ""
-        if resource not in LIVE_RESOURCES:
+        if not isinstance(resource, str) or resource not in LIVE_RESOURCES:
             raise _Refused(
                 403, "Forbidden",
                 f"{str(resource)[:80]!r} is not a resource of the live channel; "

@@ -530,6 +530,7 @@ REFUSED = [
         "not a resource of the live channel",
     ),
     ({"op": "subscribe", "id": "s1", "resource": "serviceaccounts"}, 403, "not a resource"),
+    ({"op": "subscribe", "id": "s1", "resource": ["pods"]}, 403, "not a resource"),
     (
         {"op": "subscribe", "id": "s1", "resource": "pods", "namespace": "project-user-bob"},
         400,
