@@ -4,6 +4,8 @@ export namespace CommandIDs {
   export const openSidebar = 'lws:open-sidebar';
   /** Open the form for a new multi-node deployment. */
   export const newDeployment = 'lws:new-deployment';
+  /** Open the form on an existing deployment, to change and re-apply it (args: name). */
+  export const editDeployment = 'lws:edit-deployment';
   /** Read the cluster context again and restart the watches. */
   export const refresh = 'lws:refresh';
   /** Show a deployment's detail in the main area (args: name). */

@@ -15,7 +15,7 @@ import { lwsIcon } from './icons';
 import { newDeploymentPlugin } from './newDeploymentPlugin';
 import { ILwsDeployments } from './tokens';
 import type { DeploymentTab } from './widgets/deployments/DeploymentView';
-import { logsOpener } from './widgets/deployments/openLogs';
+import { groupLogOpener, logsOpener } from './widgets/deployments/openLogs';
 import { addDownloadCommands } from './widgets/modelDownloads/commands';
 import { LwsSidebar } from './widgets/sidebar';
 
@@ -72,6 +72,12 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
       settings.changed.connect(read);
     });
     const openLogs = logsOpener(
+      app.shell,
+      sidebar.deployments,
+      trans,
+      () => logTailLines
+    );
+    const openGroupLog = groupLogOpener(
       app.shell,
       sidebar.deployments,
       trans,
@@ -140,7 +146,13 @@ const plugin: JupyterFrontEndPlugin<ILwsDeployments> = {
           model: sidebar.deployments,
           actions: sidebar.actions,
           openLogs: (deployment, pod) => sidebar.openLogs({ deployment, pod }),
+          openGroupLog: (deployment, group) =>
+            void openGroupLog({ deployment, group }),
           endpointExtras: () => sidebar.endpointExtras,
+          editDeployment: deployment =>
+            void app.commands.execute(CommandIDs.editDeployment, {
+              name: deployment
+            }),
           trans
         });
         app.shell.add(tab, 'main');

@@ -93,6 +93,56 @@ export const newDeploymentPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    const editTracker = new WidgetTracker<MainAreaWidget>({
+      namespace: 'jupyterlab-lws-edit-deployment'
+    });
+    app.commands.addCommand(CommandIDs.editDeployment, {
+      label: args =>
+        args.name
+          ? trans.__('Edit %1', String(args.name))
+          : trans.__('Edit Deployment'),
+      caption: trans.__(
+        'Change a deployment in the form: the change is shown as a diff before it is applied'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { name: { type: 'string' } },
+          required: ['name']
+        }
+      },
+      execute: async args => {
+        const name = String(args.name ?? '');
+        const open = editTracker.find(
+          widget => widget.id === `jp-lws-edit-deployment-${name}`
+        );
+        if (open) {
+          app.shell.activateById(open.id);
+          return open;
+        }
+        const [{ createEditDeployment }, settings] = await Promise.all([
+          import('./widgets/newDeployment'),
+          settingRegistry
+            ? settingRegistry.load(SETTINGS_PLUGIN_ID).catch(() => null)
+            : null
+        ]);
+        const widget = createEditDeployment(name, {
+          serverSettings: app.serviceManager.serverSettings,
+          settings: (settings?.composite ?? {}) as Record<string, unknown>,
+          editorServices,
+          state,
+          contents: app.serviceManager.contents,
+          commands: app.commands,
+          trans,
+          showSidebar: () => void app.commands.execute(CommandIDs.openSidebar)
+        });
+        void editTracker.add(widget);
+        app.shell.add(widget, 'main');
+        app.shell.activateById(widget.id);
+        return widget;
+      }
+    });
+
     launcher?.add({
       command: CommandIDs.newDeployment,
       category: trans.__('Other'),

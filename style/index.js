@@ -4,6 +4,7 @@ import './deployment-list.css';
 import './deployment-detail.css';
 import './logs.css';
 import './new-deployment.css';
+import './edit-deployment.css';
 import './downloads.css';
 import './chat.css';
 import './insights.css';

@@ -364,7 +364,7 @@ function describeExisting(
 }
 
 /** Values of the Secrets among `objects` (and their base64), to keep them out of messages. */
-function secretValues(objects: readonly KubernetesObject[]): string[] {
+export function secretValues(objects: readonly KubernetesObject[]): string[] {
   const values: string[] = [];
   for (const object of objects) {
     if (object.kind !== 'Secret') {

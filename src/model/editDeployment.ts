@@ -57,6 +57,42 @@ export function editableSpec(
   return { spec, source: 'read-back' };
 }
 
+/** Fields a user always chooses; the others may follow them (engine-correct defaults). */
+const CHOSEN_FIELDS = new Set([
+  'name',
+  'engine',
+  'model',
+  'nodes',
+  'gpusPerNode'
+]);
+
+/**
+ * `spec` without the fields that hold just what `resolve` derives anyway, so the form's
+ * inputs for them stay empty and follow a change: a spec the form deployed is stored
+ * resolved (`tensorParallel: 4` explicit), yet changing GPUs per node must move TP with it.
+ */
+export function withoutDerived(
+  spec: IDeploymentSpec,
+  resolve: (spec: IDeploymentSpec) => IDeploymentSpec | null
+): IDeploymentSpec {
+  let minimal: IDeploymentSpec = { ...spec };
+  for (const field of Object.keys(spec) as (keyof IDeploymentSpec)[]) {
+    if (CHOSEN_FIELDS.has(field)) {
+      continue;
+    }
+    const candidate = { ...minimal };
+    delete candidate[field];
+    const derived = resolve(candidate);
+    if (
+      derived &&
+      JSON.stringify(derived[field]) === JSON.stringify(spec[field])
+    ) {
+      minimal = candidate;
+    }
+  }
+  return minimal;
+}
+
 /** Field managers that never hold a user's setting: the annotation kubectl writes for itself. */
 const IGNORED_FIELDS = new Set([
   'metadata.annotations.kubectl.kubernetes.io/last-applied-configuration'

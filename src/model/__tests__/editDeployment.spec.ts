@@ -7,7 +7,8 @@ import {
   lwsUpdateEffect,
   manifestsDiff,
   pinnedToReviewed,
-  unexpressedSettings
+  unexpressedSettings,
+  withoutDerived
 } from '../editDeployment';
 import type { ILeaderWorkerSet } from '../lws';
 import { manifestsOf } from '../manifests';
@@ -284,5 +285,27 @@ describe('pinnedToReviewed', () => {
       undefined
     ]);
     expect(objects[1].metadata).toEqual({ name: 'svc' });
+  });
+});
+
+describe('withoutDerived', () => {
+  it('drops what the resolver derives, keeps what the user chose', () => {
+    const stored = resolved({ ...SPEC, replicas: 2 });
+    expect(stored.tensorParallel).toBe(4);
+    const minimal = withoutDerived(stored, spec => resolved(spec));
+    expect(minimal.tensorParallel).toBeUndefined();
+    expect(minimal.pipelineParallel).toBeUndefined();
+    expect(minimal.serviceName).toBeUndefined();
+    expect(minimal).toMatchObject({ ...SPEC, replicas: 2 });
+    // PP 4 over 2 nodes is a choice: kept, and TP follows from it (8 GPUs / 4 = 2).
+    const chosen = withoutDerived(
+      { ...stored, tensorParallel: 2, pipelineParallel: 4 },
+      spec => adviseSpec(spec, PCAI_GEN1).resolved ?? null
+    );
+    expect(chosen.pipelineParallel).toBe(4);
+    expect(adviseSpec(chosen, PCAI_GEN1).resolved).toMatchObject({
+      tensorParallel: 2,
+      pipelineParallel: 4
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   Button,
   copyIcon,
   deleteIcon,
+  editIcon,
   refreshIcon,
   textEditorIcon
 } from '@jupyterlab/ui-components';
@@ -34,8 +35,12 @@ export interface IDetailCallbacks {
   onCopyEndpoint: () => void;
   onCopyCurl: () => void;
   onDelete: () => void;
+  /** Opens the form on this deployment (absent: no Edit button). */
+  onEdit?: () => void;
   onCheckEndpoint: () => void;
   onOpenLogs: (pod: string) => void;
+  /** Opens the merged log of a group's pods (absent: no such button). */
+  onOpenGroupLog?: (groupIndex: number) => void;
 }
 
 /** Props of {@link DeploymentDetail}. */
@@ -145,6 +150,27 @@ export function DeploymentDetail(props: IDeploymentDetailProps): JSX.Element {
             className={`jp-mod-styled ${status.state === 'Ready' ? 'jp-mod-accept' : 'jp-mod-reject'}`}
           >
             {trans.__('NCCL debug off…')}
+          </Button>
+        )}
+        {props.onEdit && (
+          <Button
+            small
+            className="jp-mod-styled jp-mod-reject"
+            onClick={props.onEdit}
+            disabled={busy || !rights.patch}
+            title={
+              rights.patch
+                ? trans.__(
+                    'Change the deployment in the form; the change is shown as a diff before it is applied'
+                  )
+                : trans.__(
+                    'Your service account may not patch LeaderWorkerSets'
+                  )
+            }
+            data-testid="lws-action-edit"
+          >
+            <editIcon.react tag="span" />
+            {trans.__('Edit…')}
           </Button>
         )}
         <Button
@@ -359,6 +385,22 @@ function GroupList(props: IDeploymentDetailProps): JSX.Element {
               <refreshIcon.react tag="span" />
               {trans.__('Restart…')}
             </Button>
+            {props.onOpenGroupLog && (
+              <Button
+                minimal
+                small
+                onClick={() => props.onOpenGroupLog?.(group.index)}
+                disabled={!group.leader && group.workers.length === 0}
+                title={trans.__(
+                  'The logs of all pods of group %1 in one view, in time order',
+                  group.index
+                )}
+                data-testid={`lws-group-log-${group.index}`}
+              >
+                <textEditorIcon.react tag="span" />
+                {trans.__('Group log')}
+              </Button>
+            )}
           </div>
           <ul className="jp-lws-PodList">
             {podsOf(group).map(pod => (

@@ -17,8 +17,12 @@ export interface IDeploymentViewOptions {
   actions: DeploymentActions;
   /** Opens the log view of a pod (the plugin's command). */
   openLogs: (deployment: string, pod: string) => void;
+  /** Opens the merged log of a group's pods (absent: no such button). */
+  openGroupLog?: (deployment: string, group: number) => void;
   /** More under a deployment's endpoint (the chat and smoke test buttons). */
   endpointExtras: () => ((deployment: string) => JSX.Element | null) | null;
+  /** Opens the form on the deployment to change it (the plugin's command). */
+  editDeployment?: (deployment: string) => void;
   trans: TranslationBundle;
 }
 
@@ -117,8 +121,16 @@ export function DeploymentView(
         onCopyEndpoint={() => actions.copyEndpoint(name)}
         onCopyCurl={() => actions.copyCurl(name)}
         onDelete={() => void actions.remove(name)}
+        onEdit={
+          props.editDeployment ? () => props.editDeployment?.(name) : undefined
+        }
         onCheckEndpoint={() => void model.checkEndpoint(name)}
         onOpenLogs={pod => props.openLogs(name, pod)}
+        onOpenGroupLog={
+          props.openGroupLog
+            ? group => props.openGroupLog?.(name, group)
+            : undefined
+        }
         endpointExtras={props.endpointExtras()?.(name) ?? null}
         engineMetrics={
           endpoint && overview.status.state === 'Ready' ? (

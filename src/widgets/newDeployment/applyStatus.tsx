@@ -10,6 +10,7 @@ import type {
 } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
 import { LWS_LABELS } from '../../model/lws';
+import { effectText } from './editViews';
 import type { ApplyState } from './viewModel';
 
 /** What the outcome view can do besides showing. */
@@ -39,9 +40,11 @@ export function ApplyStatus(props: IApplyStatusProps): JSX.Element | null {
       return (
         <section className="jp-lws-ApplyStatus" data-testid="lws-apply-status">
           <p>
-            {trans.__(
-              'Nothing was changed: you chose not to replace the existing objects. Choose another name to deploy next to them.'
-            )}
+            {state.reason === 'edit-review'
+              ? trans.__('Nothing was changed: you closed the review.')
+              : trans.__(
+                  'Nothing was changed: you chose not to replace the existing objects. Choose another name to deploy next to them.'
+                )}
           </p>
         </section>
       );
@@ -66,6 +69,34 @@ export function ApplyStatus(props: IApplyStatusProps): JSX.Element | null {
       break;
   }
   const outcome = state.outcome;
+  if (outcome.status === 'applied' && state.edit) {
+    return (
+      <section
+        className="jp-lws-ApplyStatus jp-lws-mod-success"
+        data-testid="lws-apply-status"
+        data-status="applied"
+        role="status"
+      >
+        <strong>
+          {trans.__(
+            'Applied the changes to %1 in namespace %2.',
+            state.name,
+            state.namespace
+          )}
+        </strong>
+        <p>{effectText(state.edit.effect, trans)}</p>
+        <ObjectList objects={outcome.objects} trans={trans} />
+        <div className="jp-lws-ApplyStatus-actions">
+          <Button
+            className="jp-mod-styled jp-mod-reject"
+            onClick={actions.dismiss}
+          >
+            {trans.__('Back to the form')}
+          </Button>
+        </div>
+      </section>
+    );
+  }
   if (outcome.status === 'applied') {
     const selector = `${LWS_LABELS.name}=${state.name}`;
     return (

@@ -5,6 +5,7 @@ import React from 'react';
 import type { FormField, IFormValues } from '../../model/formState';
 import { formFieldOf } from '../../model/formState';
 import type { IIssue } from '../../model/issues';
+import { editOf } from './editViewModel';
 import { fieldLabel, inputId } from './fieldLabels';
 import type { NewDeploymentViewModel } from './viewModel';
 import { translateData } from '../translateData';
@@ -62,6 +63,7 @@ export function formInputs({ model, issues, trans }: IFieldsetProps) {
       min={type === 'number' ? 1 : undefined}
       value={values[key]}
       placeholder={placeholder}
+      readOnly={editOf(model)?.isFixed(key) ?? false}
       spellCheck={false}
       autoComplete="off"
       list={key === 'model' ? MODEL_LIST_ID : undefined}

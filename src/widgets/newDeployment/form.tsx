@@ -15,6 +15,8 @@ import {
   StorageFieldset,
   TokenFieldset
 } from './fieldsets';
+import { EditNotice } from './editViews';
+import { editOf } from './editViewModel';
 import type { NewDeploymentViewModel } from './viewModel';
 
 /** Props of {@link NewDeploymentForm}. */
@@ -25,6 +27,8 @@ export interface INewDeploymentFormProps {
   onDeploy: () => void;
   /** Shown under the model: whether it is in the model volume (the downloads). */
   modelNote?: (repo: string) => JSX.Element | null;
+  /** Saves the live objects of an edited deployment as YAML (the route beyond the form). */
+  onOpenLiveYaml?: () => void;
 }
 
 /**
@@ -45,19 +49,30 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
     }
   }, [applyState]);
   const fieldset = { model, issues, trans };
+  const edit = editOf(model);
+  const title = edit
+    ? trans.__('Edit %1', edit.name)
+    : trans.__('New multi-node deployment');
 
   return (
     <form
       className="jp-lws-NewDeployment-form"
-      aria-label={trans.__('New multi-node deployment')}
+      aria-label={title}
       onSubmit={event => {
         event.preventDefault();
         props.onDeploy();
       }}
     >
       <header className="jp-lws-NewDeployment-header">
-        <h2>{trans.__('New multi-node deployment')}</h2>
+        <h2 data-testid="lws-new-title">{title}</h2>
         <ClusterNotice model={model} trans={trans} />
+        {edit && (
+          <EditNotice
+            model={edit}
+            trans={trans}
+            onOpenLiveYaml={() => props.onOpenLiveYaml?.()}
+          />
+        )}
       </header>
 
       <DeploymentFieldset {...fieldset} modelNote={props.modelNote} />
@@ -86,7 +101,7 @@ export function NewDeploymentForm(props: INewDeploymentFormProps): JSX.Element {
             data-testid="lws-new-deploy"
             disabled={model.deployBlocker !== null}
           >
-            {trans.__('Deploy')}
+            {edit ? trans.__('Apply changes') : trans.__('Deploy')}
           </Button>
           <DeployBlocker
             blocker={model.deployBlocker}
@@ -153,6 +168,17 @@ function DeployBlocker(props: {
       break;
     case 'running':
       text = trans.__('Deploying…');
+      break;
+    case 'loading':
+      text = trans.__('Reading the deployment…');
+      break;
+    case 'not-editable':
+      text = trans.__('This deployment cannot be edited in the form.');
+      break;
+    case 'not-expressible':
+      text = trans.__(
+        'The form cannot express all of its settings (see above): edit its YAML instead.'
+      );
       break;
   }
   return text ? (

@@ -10,6 +10,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { IDeploymentSettings } from '../../model/profileSettings';
 import { resolveSettings } from '../../model/profileSettings';
+import { EditDeploymentViewModel, proxyEditCluster } from './editViewModel';
 import { NewDeploymentViewModel, proxyCluster } from './viewModel';
 import { NewDeploymentPanel, wrapPanel } from './panel';
 
@@ -40,6 +41,27 @@ export async function createNewDeployment(
   });
   await model.restoreDraft();
   void model.loadContext();
+  const panel = new NewDeploymentPanel({
+    model,
+    editorServices: options.editorServices,
+    contents: options.contents,
+    commands: options.commands,
+    trans: options.trans,
+    showSidebar: options.showSidebar
+  });
+  return wrapPanel(panel, options.trans);
+}
+
+/** Creates the form in edit mode for deployment `name`, filled from the live objects. */
+export function createEditDeployment(
+  name: string,
+  options: INewDeploymentOptions
+): MainAreaWidget<NewDeploymentPanel> {
+  const model = new EditDeploymentViewModel(name, {
+    settings: resolveSettings(options.settings),
+    cluster: proxyEditCluster(options.serverSettings)
+  });
+  void model.loadSession();
   const panel = new NewDeploymentPanel({
     model,
     editorServices: options.editorServices,

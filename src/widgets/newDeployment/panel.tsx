@@ -26,6 +26,8 @@ import {
 import { AdvicePanel } from './advice';
 import type { IApplyActions } from './applyStatus';
 import { NewDeploymentForm } from './form';
+import { editOf } from './editViewModel';
+import { confirmEdit } from './editViews';
 import type { NewDeploymentViewModel } from './viewModel';
 import { ModelCacheNote } from '../modelDownloads/ModelCacheNote';
 import { YamlPreview } from './preview';
@@ -163,7 +165,9 @@ export class NewDeploymentPanel extends SplitPanel {
         widget: new ToolbarButton({
           icon: undoIcon,
           label: trans.__('Reset'),
-          tooltip: trans.__('Back to the cluster profile’s defaults'),
+          tooltip: editOf(this.model)
+            ? trans.__('Back to the deployment as it is')
+            : trans.__('Back to the cluster profile’s defaults'),
           onClick: () =>
             void confirmReset(trans).then(reset => {
               if (reset) {
@@ -224,6 +228,20 @@ export class NewDeploymentPanel extends SplitPanel {
 
   private async _deploy(): Promise<void> {
     const { trans } = this._options;
+    const edit = editOf(this.model);
+    if (edit) {
+      await edit.applyChanges(review => confirmEdit(review, trans));
+      const state = edit.applyState;
+      if (state.phase === 'done' && state.outcome.status === 'applied') {
+        Notification.success(
+          trans.__('Applied the changes to %1.', edit.name),
+          {
+            autoClose: 5000
+          }
+        );
+      }
+      return;
+    }
     await this.model.deploy(
       existing => confirmReplace(existing, trans),
       check => confirmOverQuota(check, trans)
@@ -288,6 +306,7 @@ class FormView extends ReactWidget {
             trans={trans}
             actions={this._applyActions}
             onDeploy={() => void this._onDeploy()}
+            onOpenLiveYaml={() => void this._openLiveYaml()}
             modelNote={repo => (
               <ModelCacheNote
                 commands={this._options.commands}
@@ -299,6 +318,29 @@ class FormView extends ReactWidget {
         )}
       </UseSignal>
     );
+  }
+
+  /** Saves an edited deployment's live objects to a workspace file, to edit and apply. */
+  private async _openLiveYaml(): Promise<void> {
+    const { model, contents, commands, trans } = this._options;
+    const edit = editOf(model);
+    if (!edit) {
+      return;
+    }
+    const path = await exportToWorkspace({
+      contents,
+      commands,
+      trans,
+      title: trans.__('Save the live objects of %1', edit.name),
+      defaultPath: `${edit.name}-live.yaml`,
+      text:
+        `# ${edit.name} as it is in the cluster; apply your changes with:\n` +
+        `#   kubectl apply --server-side -f ${edit.name}-live.yaml\n` +
+        edit.liveYaml
+    });
+    if (path) {
+      void commands.execute('docmanager:open', { path });
+    }
   }
 }
 
@@ -346,9 +388,19 @@ export function wrapPanel(
   trans: TranslationBundle
 ): MainAreaWidget<NewDeploymentPanel> {
   const widget = new MainAreaWidget({ content: panel });
-  widget.id = 'jp-lws-new-deployment';
-  widget.title.label = trans.__('New Deployment');
-  widget.title.caption = trans.__('New multi-node deployment');
+  const edit = editOf(panel.model);
+  if (edit) {
+    widget.id = `jp-lws-edit-deployment-${edit.name}`;
+    widget.title.label = trans.__('Edit %1', edit.name);
+    widget.title.caption = trans.__(
+      'Edit the multi-node deployment %1',
+      edit.name
+    );
+  } else {
+    widget.id = 'jp-lws-new-deployment';
+    widget.title.label = trans.__('New Deployment');
+    widget.title.caption = trans.__('New multi-node deployment');
+  }
   widget.title.icon = lwsIcon;
   widget.title.closable = true;
   widget.addClass('jp-lws-NewDeploymentWidget');

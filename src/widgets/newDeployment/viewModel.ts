@@ -39,6 +39,7 @@ import { listManifests, manifestsOf } from '../../model/manifests';
 import type { IResolvedSettings } from '../../model/profileSettings';
 import { selfContainedSpec, withTokenSecret } from '../../model/resolve';
 import type { IClusterProfile } from '../../model/profiles';
+import type { ILwsUpdateEffect } from '../../model/editDeployment';
 import type { IDeploymentSpec, IResolvedSpec } from '../../model/spec';
 import {
   manifestsToYaml,
@@ -53,7 +54,7 @@ export const DRAFT_KEY = 'jupyterlab-lws:new-deployment-draft';
 export type ApplyState =
   | { phase: 'idle' }
   | { phase: 'running'; steps: IApplyProgress[] }
-  | { phase: 'cancelled' }
+  | { phase: 'cancelled'; reason?: 'replace' | 'edit-review' }
   | {
       phase: 'done';
       outcome: ApplyOutcome;
@@ -64,6 +65,8 @@ export type ApplyState =
       port: number;
       /** Fresh context after an RBAC refusal: what is missing, the admin commands. */
       context?: IClusterContext;
+      /** An edit of an existing deployment: what LWS does with the change. */
+      edit?: { effect: ILwsUpdateEffect | null };
     }
   | { phase: 'error'; message: string };
 
@@ -539,7 +542,7 @@ export class NewDeploymentViewModel implements IDisposable {
     Signal.clearData(this);
   }
 
-  private _setValues(values: IFormValues): void {
+  protected _setValues(values: IFormValues): void {
     this._values = values;
     this._yamlEdit = null;
     this._editedInYaml = false;
@@ -557,7 +560,7 @@ export class NewDeploymentViewModel implements IDisposable {
     this._changed.emit();
   }
 
-  private _setApplyState(state: ApplyState): void {
+  protected _setApplyState(state: ApplyState): void {
     this._applyState = state;
     this._changed.emit();
   }
@@ -646,7 +649,7 @@ export class NewDeploymentViewModel implements IDisposable {
     }
   }
 
-  private _buildManifests(
+  protected _buildManifests(
     resolved: IResolvedSpec,
     namespace: string | undefined,
     withToken: boolean
@@ -716,7 +719,7 @@ export class NewDeploymentViewModel implements IDisposable {
   }
 
   private readonly _settings: IResolvedSettings;
-  private readonly _cluster: IDeploymentCluster;
+  protected readonly _cluster: IDeploymentCluster;
   private readonly _state: IStateDB | null;
   private readonly _previewDelay: number;
   private readonly _draftDelay: number;
