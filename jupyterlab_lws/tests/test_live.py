@@ -15,6 +15,8 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from jupyterlab_lws.informers import LIVE_RESOURCES
+
 from .conftest import unique
 
 LABEL = "jupyterlab-lws.io/live-test"
@@ -229,6 +231,29 @@ async def test_the_last_unsubscribe_stops_the_watch_after_the_grace_period(
     assert waited < 5
     assert ("services", selector) not in informers.running
     assert len(upstream(upstream_calls, "watch", "services")) == 1
+
+
+async def test_every_resource_type_of_the_channel_can_be_watched(connect, informers):
+    live = await connect()
+    for resource in LIVE_RESOURCES:
+        live.send(op="subscribe", id=resource, resource=resource, labelSelector=f"{LABEL}=none")
+    first: dict[str, dict] = {}
+    while len(first) < len(LIVE_RESOURCES):
+        message = await live.until(lambda m: m["id"] not in first)
+        first[message["id"]] = message
+    assert {(m["type"], len(m["items"])) for m in first.values()} == {("snapshot", 0)}
+    await wait_for(lambda: all(i.state == "live" for i in informers.running.values()))
+    assert len(informers.running) == len(LIVE_RESOURCES)
+
+
+async def test_a_socket_holds_at_most_64_subscriptions(connect, informers, upstream_calls):
+    live = await connect()
+    for number in range(65):
+        live.send(op="subscribe", id=f"s{number}", resource="services", labelSelector=f"{LABEL}=n")
+    error = await live.until(lambda m: m["type"] == "error")
+    assert (error["id"], error["code"], error["reason"]) == ("s64", 429, "TooManyRequests")
+    assert informers.running[("services", f"{LABEL}=n")].subscribers == 64
+    assert len(upstream(upstream_calls, "list", "services")) == 1
 
 
 @pytest.mark.account("restricted")
