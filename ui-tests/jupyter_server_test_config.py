@@ -34,3 +34,7 @@ c.LwsServing.endpoint_url_template = os.environ.get(  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821
 c.ServerApp.root_dir = str(Path(__file__).parent / ".jupyter-root")  # noqa: F821
 Path(c.ServerApp.root_dir).mkdir(exist_ok=True)  # noqa: F821
+# Workspaces (where a state database is saved) in a known place instead of Galata's temporary
+# folder, so scripts/secrets_scan.py can search them after the run.
+c.LabApp.workspaces_dir = str(Path(__file__).parent / ".scan" / "workspaces")  # noqa: F821
+Path(c.LabApp.workspaces_dir).mkdir(parents=True, exist_ok=True)  # noqa: F821

@@ -7,8 +7,9 @@ module.exports = {
   ...baseConfig,
   // Two cores: one JupyterLab, one browser, one test at a time.
   workers: 1,
-  // The low-rights account's tests need their own JupyterLab: playwright.restricted.config.js.
-  testIgnore: '**/*.restricted.spec.ts',
+  // The low-rights account's tests need their own JupyterLab (playwright.restricted.config.js),
+  // and the Jupyter-server restart test runs its own (playwright.restart.config.js).
+  testIgnore: ['**/*.restricted.spec.ts', '**/*.restart.spec.ts'],
   retries: 0,
   timeout: 90 * 1000,
   reporter: [['list'], ['html', { open: 'never' }]],
@@ -30,7 +31,9 @@ module.exports = {
   },
   webServer: [
     {
-      command: 'npm start',
+      // The server's log is kept for scripts/secrets_scan.py (no token may reach it).
+      command:
+        'mkdir -p .scan && npm start 2>&1 | tee -a .scan/jupyter-server.log',
       url: 'http://localhost:8888/lab',
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI

@@ -24,7 +24,8 @@ module.exports = {
   },
   webServer: {
     // Command-line options win over galata's `c.ServerApp.port = 8888` in the config file.
-    command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${PORT}`,
+    // The log is kept for scripts/secrets_scan.py, as in playwright.config.js.
+    command: `mkdir -p .scan && jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${PORT} 2>&1 | tee -a .scan/jupyter-server-restricted.log`,
     url: `http://localhost:${PORT}/lab`,
     env: { ...process.env, LWS_TEST_ACCOUNT: 'restricted' },
     timeout: 120 * 1000,

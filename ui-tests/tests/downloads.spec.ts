@@ -8,6 +8,7 @@ import { expect, test } from '@jupyterlab/galata';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 
+import { saveBrowserState } from './helpers/browserState';
 import { deleteObjects, getObject } from './helpers/cluster';
 import {
   capturedLines,
@@ -161,6 +162,8 @@ test.describe('model downloads', () => {
     await expect(row).toHaveCount(0);
     expect(downloads.jobs()).toEqual([]);
     deleteObjects('secret', ['ui-download-token']);
+    // For scripts/secrets_scan.py: the token must be nowhere in what the browser kept.
+    await saveBrowserState(page, 'download-token');
   });
 
   test('the form says whether its model is cached, and downloads it first', async ({

@@ -15,6 +15,7 @@ import {
   userNamespace
 } from './helpers/cluster';
 import { LWS, NAME_LABEL } from './helpers/fixtures';
+import { saveBrowserState } from './helpers/browserState';
 import { LwsHelper } from './helpers/LwsHelper';
 
 const NAME = 'fault-apply';
@@ -153,6 +154,8 @@ test.describe('an apply that fails after its dry run passed', () => {
     ]);
     await expect(objects.nth(2)).toHaveAttribute('data-state', 'not-applied');
     expect(await page.content()).not.toContain(TOKEN);
+    // For scripts/secrets_scan.py: the token must be nowhere in what the browser kept.
+    await saveBrowserState(page, 'fault-apply-token');
 
     // The real API server agrees: nothing of the deployment is left, not even its pods.
     expect(getObject('secret', SECRET)).toBeNull();

@@ -9,6 +9,7 @@ import {
   kubectl,
   userNamespace
 } from './helpers/cluster';
+import { saveBrowserState } from './helpers/browserState';
 import { LwsHelper } from './helpers/LwsHelper';
 
 /** The guide's 70B example under a name of its own, so reruns start clean. */
@@ -179,6 +180,8 @@ test.describe('new deployment against the local cluster', () => {
         `Service ${SERVICE} created`
       ]);
       expect(await page.content()).not.toContain(TOKEN);
+      // For scripts/secrets_scan.py: the token must be nowhere in what the browser kept.
+      await saveBrowserState(page, 'new-deployment-token');
     });
 
     await test.step('the cluster has the three objects as the guide wants them', async () => {
