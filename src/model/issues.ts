@@ -17,6 +17,11 @@ export interface IIssue {
   field?: string;
   /** Spec fields that fix the issue, for the form to offer as a one-click change. */
   fix?: Partial<IDeploymentSpec>;
+  /**
+   * Where in the spec text the issue was found, as offsets [from, to), when the text itself
+   * says (a YAML syntax error); the YAML editor marks it there.
+   */
+  range?: [number, number];
 }
 
 /** True when any of `issues` is an error. */

@@ -2,7 +2,14 @@
 
 import { distance } from 'fastest-levenshtein';
 import type { Document } from 'yaml';
-import { LineCounter, parseAllDocuments, stringify, visit } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  LineCounter,
+  parseAllDocuments,
+  stringify,
+  visit
+} from 'yaml';
 import type { IIssue } from './issues';
 import { error, warning } from './issues';
 import type { IDeploymentSpec } from './spec';
@@ -24,7 +31,8 @@ const YAML_OUTPUT = { lineWidth: 0, minContentWidth: 0 } as const;
 
 /**
  * A spec from YAML or JSON text. Syntax errors come back as `yaml-syntax` issues with
- * line and column; unknown fields as `unknown-field` warnings.
+ * line and column (and their range in the text); unknown fields as `unknown-field` warnings,
+ * also beside syntax errors (the fields the parser could read), so an editor shows them all.
  */
 export function parseSpec(text: string): {
   spec?: IDeploymentSpec;
@@ -48,13 +56,22 @@ export function parseSpec(text: string): {
       const where = position
         ? `line ${position.line}, column ${position.col}: `
         : '';
-      issues.push(
-        error('yaml-syntax', `${where}${firstLine(problem.message)}`)
+      const issue = error(
+        'yaml-syntax',
+        `${where}${firstLine(problem.message)}`
       );
+      issue.range = [problem.pos[0], Math.max(problem.pos[0], problem.pos[1])];
+      issues.push(issue);
     }
   }
   if (issues.length > 0) {
-    return { issues };
+    const contents = documents[0]?.contents;
+    const keys = isMap(contents)
+      ? contents.items
+          .map(pair => (isScalar(pair.key) ? pair.key.value : undefined))
+          .filter((key): key is string => typeof key === 'string')
+      : [];
+    return { issues: [...issues, ...unknownFieldIssues(keys)] };
   }
   if (documents.length !== 1) {
     return {
@@ -101,23 +118,29 @@ function unreadable(
   reason: unknown
 ): IIssue {
   let where = '';
+  let range: [number, number] | undefined;
   visit(document, {
     Alias(_key, node) {
       if (node.range) {
         const { line, col } = lineCounter.linePos(node.range[0]);
         where = `line ${line}, column ${col}: `;
+        range = [node.range[0], node.range[1]];
       }
       return visit.BREAK;
     }
   });
   const message = reason instanceof Error ? reason.message : String(reason);
-  return error(
+  const issue = error(
     'yaml-syntax',
     /alias count/i.test(message)
       ? `${where}the aliases (*name) expand more than ${SPEC_MAX_ALIAS_COUNT} times, as a "billion laughs" ` +
           'YAML bomb does; a spec needs no aliases. Write the values out.'
       : `${where}${shown(firstLine(message), 200)}`
   );
+  if (range) {
+    issue.range = range;
+  }
+  return issue;
 }
 
 /**
@@ -139,23 +162,27 @@ export function readSpec(raw: unknown): {
       ]
     };
   }
-  const issues: IIssue[] = [];
+  return {
+    spec: raw as IDeploymentSpec,
+    issues: unknownFieldIssues(Object.keys(raw))
+  };
+}
+
+/** An `unknown-field` warning for each of `keys` the spec format does not know. */
+function unknownFieldIssues(keys: readonly string[]): IIssue[] {
   const known = new Set<string>(SPEC_FIELDS);
-  for (const key of Object.keys(raw)) {
-    if (!known.has(key)) {
+  return keys
+    .filter(key => !known.has(key))
+    .map(key => {
       const suggestion = closestField(key);
-      issues.push(
-        warning(
-          'unknown-field',
-          `Unknown field ${shown(key)} is ignored.` +
-            (suggestion ? ` Did you mean "${suggestion}"?` : '') +
-            ` Known fields: ${SPEC_FIELDS.join(', ')}.`,
-          key.slice(0, 256)
-        )
+      return warning(
+        'unknown-field',
+        `Unknown field ${shown(key)} is ignored.` +
+          (suggestion ? ` Did you mean "${suggestion}"?` : '') +
+          ` Known fields: ${SPEC_FIELDS.join(', ')}.`,
+        key.slice(0, 256)
       );
-    }
-  }
-  return { spec: raw as IDeploymentSpec, issues };
+    });
 }
 
 function looseFieldName(name: string): string {
@@ -167,7 +194,7 @@ function looseFieldName(name: string): string {
  * (`tensor_parallel`), else the nearest by edit distance, at most 2 edits and less than a
  * third of the name (`gpuPerNode` -> `gpusPerNode`, but not `foo` -> `port`).
  */
-function closestField(key: string): string | undefined {
+export function closestField(key: string): string | undefined {
   const loose = looseFieldName(key);
   const same = SPEC_FIELDS.find(field => looseFieldName(field) === loose);
   if (same || loose.length > 64) {

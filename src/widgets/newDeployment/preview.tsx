@@ -1,10 +1,14 @@
+import type { Diagnostic } from '@codemirror/lint';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import type { IEditorServices } from '@jupyterlab/codeeditor';
 import { CodeEditor, CodeEditorWrapper } from '@jupyterlab/codeeditor';
+import type { CodeMirrorEditor } from '@jupyterlab/codemirror';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { PanelLayout, Widget } from '@lumino/widgets';
 import React from 'react';
 
+import type { ISpecMark } from '../../model/specMarks';
 import type { NewDeploymentViewModel } from './viewModel';
 import { translateData } from '../translateData';
 
@@ -20,7 +24,11 @@ const EDIT_DELAY = 300;
  *
  * #### Notes
  * The spec editor's text follows the form unless the user is editing it: an edit is read
- * after a pause and either applied to the form or shown as parse or validation errors.
+ * after a pause and either applied to the form or shown as parse or validation errors, in
+ * a list above the editor and as CodeMirror lint markers on their lines (`@codemirror/lint`,
+ * which JupyterLab does not share, so it is bundled; it uses JupyterLab's shared
+ * `@codemirror/state` and `@codemirror/view`, and is pinned to 6.8.2, the newest release
+ * that works with the `@codemirror/view` 6.26 of JupyterLab 4.2).
  */
 export class YamlPreview extends Widget {
   constructor(options: YamlPreview.IOptions) {
@@ -42,6 +50,7 @@ export class YamlPreview extends Widget {
     this._specEditor = createEditor(options.editorServices, false);
     this._specEditor.addClass('jp-lws-YamlPreview-spec');
     this._specEditor.node.dataset.testid = 'lws-preview-spec';
+    this._codeMirror(this._specEditor).injectExtension(lintGutter());
     labelEditor(
       this._specEditor,
       this._trans.__('Deployment spec (YAML, editable)')
@@ -105,6 +114,42 @@ export class YamlPreview extends Widget {
     if (!this._model.yamlEdit && !this._model.editedInYaml) {
       this._sync();
     }
+    this._showMarks();
+  }
+
+  /**
+   * The rejected edit's problems as lint markers. Markers of an older text stay (CodeMirror
+   * moves them with the typing) until the newer text has been read.
+   */
+  private _showMarks(): void {
+    const view = this._codeMirror(this._specEditor).editor;
+    const edit = this._model.yamlEdit;
+    let marks: readonly ISpecMark[];
+    if (!edit) {
+      marks = [];
+    } else if (edit.text === view.state.doc.toString()) {
+      marks = edit.marks;
+    } else {
+      return;
+    }
+    if (marks === this._shownMarks) {
+      return;
+    }
+    this._shownMarks = marks;
+    const diagnostics = marks.map((mark): Diagnostic => ({
+      from: mark.from,
+      to: mark.to,
+      // Each keeps the edit out of the form (an unknown field too): all are errors here.
+      severity: 'error',
+      source: 'jupyterlab-lws',
+      message: translateData(this._trans, mark.message)
+    }));
+    view.dispatch(setDiagnostics(view.state, diagnostics));
+  }
+
+  private _codeMirror(wrapper: CodeEditorWrapper): CodeMirrorEditor {
+    // The editor services of JupyterLab 4 make CodeMirror 6 editors.
+    return wrapper.editor as CodeMirrorEditor;
   }
 
   private _sync(): void {
@@ -137,6 +182,7 @@ export class YamlPreview extends Widget {
   private readonly _specEditor: CodeEditorWrapper;
   private readonly _manifestsEditor: CodeEditorWrapper;
   private _tab: PreviewTab = 'spec';
+  private _shownMarks: readonly ISpecMark[] = [];
   private _settingText = false;
   private _editTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -255,15 +301,17 @@ function PreviewHeader(props: {
             )}
           </strong>
           <ul>
-            {edit.issues.map(issue => (
-              <li key={`${issue.id}:${issue.message}`} data-issue={issue.id}>
-                {issue.id === 'yaml-syntax'
-                  ? trans.__(
-                      'YAML syntax: %1',
-                      // The parser repeats the position at the end of its message.
-                      issue.message.replace(/ at line \d+, column \d+:?$/, '')
-                    )
-                  : translateData(trans, issue.message)}
+            {edit.marks.map(mark => (
+              <li
+                key={`${mark.from}:${mark.id}:${mark.message}`}
+                data-issue={mark.id}
+                data-line={mark.line}
+              >
+                {trans.__(
+                  'Line %1: %2',
+                  mark.line,
+                  translateData(trans, mark.message)
+                )}
               </li>
             ))}
           </ul>

@@ -41,6 +41,8 @@ import { selfContainedSpec, withTokenSecret } from '../../model/resolve';
 import type { IClusterProfile } from '../../model/profiles';
 import type { ILwsUpdateEffect } from '../../model/editDeployment';
 import type { IDeploymentSpec, IResolvedSpec } from '../../model/spec';
+import type { ISpecMark } from '../../model/specMarks';
+import { markSpecIssues } from '../../model/specMarks';
 import {
   manifestsToYaml,
   parseSpec,
@@ -74,6 +76,8 @@ export type ApplyState =
 export interface IYamlEdit {
   text: string;
   issues: IIssue[];
+  /** The issues placed in `text`, by position: the editor's lint markers. */
+  marks: ISpecMark[];
 }
 
 /** The cluster side of the model: where to deploy. */
@@ -355,18 +359,18 @@ export class NewDeploymentViewModel implements IDisposable {
   /**
    * The user edited the YAML. A parse problem, an unknown field, a field the form would read
    * as something else (yamlEditIssues), or an error the form does not already have keeps
-   * the edit out of the form (shown with its reasons); otherwise the form takes the edited
-   * spec.
+   * the edit out of the form (shown with all its reasons, each placed in the text for the
+   * editor's markers); otherwise the form takes the edited spec.
    */
   editYaml(text: string): void {
     if (text === this._specYaml && !this._yamlEdit) {
       return;
     }
     const parsed = parseSpec(text);
-    let blocking: IIssue[] = parsed.spec
-      ? [...parsed.issues, ...yamlEditIssues(parsed.spec)]
-      : parsed.issues;
-    if (parsed.spec && blocking.length === 0) {
+    const typeIssues = parsed.spec ? yamlEditIssues(parsed.spec) : [];
+    const blocking: IIssue[] = [...parsed.issues, ...typeIssues];
+    if (parsed.spec && typeIssues.length === 0) {
+      // Also beside unknown fields (which the form ignores): every problem is shown at once.
       const candidate = formFromSpec(parsed.spec, this._values);
       const advised = this._advise(candidate);
       const before = new Set(
@@ -374,8 +378,10 @@ export class NewDeploymentViewModel implements IDisposable {
           .filter(issue => issue.severity === 'error')
           .map(issueKey)
       );
-      blocking = advised.advice.issues.filter(
-        issue => issue.severity === 'error' && !before.has(issueKey(issue))
+      blocking.push(
+        ...advised.advice.issues.filter(
+          issue => issue.severity === 'error' && !before.has(issueKey(issue))
+        )
       );
       if (blocking.length === 0) {
         this._yamlEdit = null;
@@ -385,7 +391,11 @@ export class NewDeploymentViewModel implements IDisposable {
         return;
       }
     }
-    this._yamlEdit = { text, issues: blocking };
+    this._yamlEdit = {
+      text,
+      issues: blocking,
+      marks: markSpecIssues(text, blocking)
+    };
     this._changed.emit();
   }
 

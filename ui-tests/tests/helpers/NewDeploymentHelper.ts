@@ -128,6 +128,16 @@ export class NewDeploymentHelper {
     return this.panel.getByTestId('lws-advice-plan');
   }
 
+  /** The advice's note that a YAML edit is not applied (and the advice is about the form). */
+  adviceEditRejected(): Locator {
+    return this.panel.getByTestId('lws-advice-edit-rejected');
+  }
+
+  /** The advice's "No problems". */
+  adviceOk(): Locator {
+    return this.panel.getByTestId('lws-advice-ok');
+  }
+
   /** One issue of the advice, by its rule id. */
   issue(id: string): Locator {
     return this.panel.locator(
@@ -168,6 +178,42 @@ export class NewDeploymentHelper {
     await this.previewEditor('spec').locator('.cm-content').click();
     await this.page.keyboard.press('Control+A');
     await this.page.keyboard.insertText(text);
+  }
+
+  /**
+   * The lint markers of a rejected YAML edit in the spec editor: the marked ranges
+   * (CodeMirror's `.cm-lintRange-error`), one per problem.
+   */
+  lintRanges(): Locator {
+    return this.previewEditor('spec').locator('.cm-lintRange-error');
+  }
+
+  /** The lint markers in the spec editor's gutter, one per line with problems. */
+  lintGutterMarkers(): Locator {
+    return this.previewEditor('spec').locator(
+      '.cm-gutter-lint .cm-lint-marker'
+    );
+  }
+
+  /** The 1-based line of the spec editor a marked range is on. */
+  async lineOf(range: Locator): Promise<number> {
+    return range.evaluate(node => {
+      const line = node.closest('.cm-line');
+      const lines = [...(line?.parentElement?.children ?? [])].filter(child =>
+        child.classList.contains('cm-line')
+      );
+      return line ? lines.indexOf(line) + 1 : 0;
+    });
+  }
+
+  /** The tooltip CodeMirror shows with the lint messages of the hovered marker. */
+  lintTooltip(): Locator {
+    return this.page.locator('.cm-tooltip-lint');
+  }
+
+  /** The problems of a rejected YAML edit as listed above the editor (`data-line`). */
+  previewProblems(): Locator {
+    return this.previewErrors().locator('li[data-issue]');
   }
 
   /** The box that says a YAML edit is not applied, with its reasons. */

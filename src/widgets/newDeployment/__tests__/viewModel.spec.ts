@@ -175,6 +175,34 @@ describe('NewDeploymentViewModel', () => {
     ]);
   });
 
+  it('reports every problem of an edit at once, each placed on its line', async () => {
+    const { model } = setup();
+    await model.loadContext();
+    fillGuide70b(model);
+    await tick();
+    // A typo beside a new validation error: both, not the first only.
+    const edit = model.specYaml
+      .replace('gpusPerNode: 4', 'gpuPerNode: 4')
+      .replace('name: llama-70b', 'name: Llama_70B');
+    model.editYaml(edit);
+    const marks = model.yamlEdit?.marks ?? [];
+    expect(marks.map(mark => mark.id).sort()).toEqual([
+      'invalid-name',
+      'unknown-field'
+    ]);
+    const lines = edit.split('\n');
+    const typo = marks.find(mark => mark.id === 'unknown-field');
+    expect(lines[typo!.line - 1]).toMatch(/^gpuPerNode: /);
+    expect(typo?.message).toMatch(/^gpuPerNode: did you mean gpusPerNode\?/);
+    const name = marks.find(mark => mark.id === 'invalid-name');
+    expect(lines[name!.line - 1]).toMatch(/^name: /);
+    // A syntax error beside the typo: both too.
+    model.editYaml(`${edit}engineArgs: [--x\n`);
+    expect(new Set(model.yamlEdit?.marks.map(mark => mark.id))).toEqual(
+      new Set(['yaml-syntax', 'unknown-field'])
+    );
+  });
+
   it('accepts an edit while the form still has its own errors', async () => {
     const { model } = setup();
     await model.loadContext();
