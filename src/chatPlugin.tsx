@@ -97,8 +97,8 @@ export const chatPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     /**
-     * The target of a deployment, starting the namespace's watches and listing its Services
-     * first when they are not there yet (the sidebar may never have been opened).
+     * The target of a deployment, starting the namespace's live collections and waiting for
+     * their first snapshot when they are not there yet (the sidebar may never have been opened).
      */
     const resolve = async (name: string): Promise<IChatDeployment | string> => {
       const found = target(name);
@@ -112,10 +112,10 @@ export const chatPlugin: JupyterFrontEndPlugin<void> = {
     const loaded = async (): Promise<void> => {
       const namespace = lws.deployments.namespace;
       await namespace.activate();
-      if (!namespace.loaded) {
+      if (!namespace.synced) {
         await new Promise<void>(done => {
           const check = () => {
-            if (namespace.loaded) {
+            if (namespace.synced) {
               finish();
             }
           };
@@ -128,7 +128,6 @@ export const chatPlugin: JupyterFrontEndPlugin<void> = {
           namespace.changed.connect(check);
         });
       }
-      await namespace.refreshServices();
     };
 
     /** Ready deployments with an endpoint, for the palette's picker. */

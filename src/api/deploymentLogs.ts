@@ -6,7 +6,6 @@ import { Signal } from '@lumino/signaling';
 import type { IDeploymentOverview } from '../model/overview';
 import type { ILoadingProgress } from '../model/loadingProgress';
 import type { IPodSummary } from '../model/status';
-import type { ConnectionBudget } from './connectionBudget';
 import type { ILogSource } from './logStream';
 import { LogStream } from './logStream';
 
@@ -41,11 +40,10 @@ const REREAD_RESET_MS = 10 * 60_000;
  * The logs to read in the background, from the deployments' states.
  *
  * #### Notes
- * Browsers open at most six HTTP/1.1 connections to the Jupyter server, and every followed
- * log holds one for as long as it runs. So only `maxFollow` loading leaders are followed,
- * the focused deployment first, and none of a deployment whose log a view already follows
- * (`viewed`); each also needs a slot of the connection budget, after the log views. Failed
- * pods are read once, and again only when their container restarts.
+ * Every followed log is an upstream request of the Jupyter server to the API server. So only
+ * `maxFollow` loading leaders are followed, the focused deployment first, and none of a
+ * deployment whose log a view already follows (`viewed`). Failed pods are read once, and
+ * again only when their container restarts.
  */
 export function logTargets(
   overviews: readonly IDeploymentOverview[],
@@ -114,9 +112,6 @@ export function logTargets(
  * (the deployment became Ready, the pod was replaced) has its request cancelled.
  *
  * #### Notes
- * Followed targets take `background` slots of the `budget`: a log view takes their slot
- * (they pause, keeping what they read) and they follow again when a slot is free.
- *
  * Under `RecreateGroupOnPodRestart` a crash-looping group comes back every few seconds with
  * new pods of the same names. So a pod is read again only after a back-off per name
  * ({@link REREAD_FIRST_MS}, doubling), and what a gone pod's log said is kept for the
@@ -125,7 +120,6 @@ export function logTargets(
 export class DeploymentLogs implements IDisposable {
   constructor(
     private readonly _source: ILogSource,
-    private readonly _budget?: ConnectionBudget,
     private readonly _now: () => number = Date.now
   ) {}
 
@@ -184,9 +178,7 @@ export class DeploymentLogs implements IDisposable {
         container: target.container,
         tailLines: EVIDENCE_TAIL_LINES,
         follow: target.follow,
-        coalesceMs: 500,
-        budget: this._budget,
-        priority: 'background'
+        coalesceMs: 500
       });
       stream.changed.connect(() => this._changed.emit());
       this._streams.set(id, { target, stream });
@@ -195,7 +187,7 @@ export class DeploymentLogs implements IDisposable {
     this._scheduleRetry(wait);
   }
 
-  /** Targets waiting for their pod's back-off (for tests and the budget). */
+  /** Targets waiting for their pod's back-off (for tests). */
   get waiting(): ILogTarget[] {
     const reading = new Set(this._streams.keys());
     return this._targets.filter(target => !reading.has(identity(target)));
@@ -239,7 +231,7 @@ export class DeploymentLogs implements IDisposable {
     return [...texts].map(([name, logs]) => ({ name, logs }));
   }
 
-  /** The targets being read now (for tests and the connection budget). */
+  /** The targets being read now (for tests). */
   get targets(): ILogTarget[] {
     return [...this._streams.values()].map(({ target }) => target);
   }

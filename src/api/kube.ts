@@ -5,7 +5,6 @@ import type {
 } from '@kubernetes/client-node';
 
 import type { IJsonPatchOperation } from '../model/deploymentActions';
-import { readLines } from './lines';
 import { requestAPI, requestRaw } from './request';
 import type { IResourceType } from './resources';
 import { queryString, resourcePath, resourceTypeOf } from './resources';
@@ -28,7 +27,7 @@ export interface IApplyResult<T extends KubernetesObject = KubernetesObject> {
   created: boolean;
 }
 
-/** Options of a log request. */
+/** Options of a log request (the Kubernetes log API's). */
 export interface ILogOptions {
   container?: string;
   follow?: boolean;
@@ -155,82 +154,6 @@ export class KubeClient {
       { method: 'DELETE' },
       this.serverSettings
     );
-  }
-
-  /** Opens a watch from a resourceVersion; yields each event's JSON line as it arrives. */
-  async *watchLines(
-    type: IResourceType,
-    resourceVersion: string,
-    signal: AbortSignal,
-    params: { labelSelector?: string; fieldSelector?: string } = {}
-  ): AsyncGenerator<string> {
-    const response = await requestRaw(
-      `k8s/${this.watchPath(type, resourceVersion, params)}`,
-      { method: 'GET', signal },
-      this.serverSettings
-    );
-    if (response.body) {
-      yield* readLines(response.body, signal);
-    }
-  }
-
-  /** The Kubernetes API path and query of a watch from a resourceVersion. */
-  watchPath(
-    type: IResourceType,
-    resourceVersion: string,
-    params: { labelSelector?: string; fieldSelector?: string } = {}
-  ): string {
-    return `${resourcePath(type, this.namespace)}${queryString({
-      ...params,
-      watch: 1,
-      resourceVersion,
-      allowWatchBookmarks: true
-    })}`;
-  }
-
-  /**
-   * Opens several watches as ONE streamed request (`lws/api/watches?<id>=<watch path>`); yields
-   * its lines, `<id>\t<event JSON>` or `<id>` alone when that watch ended.
-   */
-  async *multiWatchLines(
-    paths: ReadonlyMap<string, string>,
-    signal: AbortSignal
-  ): AsyncGenerator<string> {
-    const query = [...paths]
-      .map(([id, path]) => `${id}=${encodeURIComponent(path)}`)
-      .join('&');
-    const response = await requestRaw(
-      `watches?${query}`,
-      { method: 'GET', signal },
-      this.serverSettings
-    );
-    if (response.body) {
-      yield* readLines(response.body, signal);
-    }
-  }
-
-  /** Streams a container's log line by line (`follow` keeps it open as the pod writes). */
-  async *logLines(
-    pod: string,
-    options: ILogOptions,
-    signal: AbortSignal
-  ): AsyncGenerator<string> {
-    const response = await requestRaw(
-      this.k8sPath(
-        resourcePath(
-          { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
-          this.namespace,
-          pod,
-          'log'
-        ),
-        { ...options }
-      ),
-      { method: 'GET', signal },
-      this.serverSettings
-    );
-    if (response.body) {
-      yield* readLines(response.body, signal);
-    }
   }
 
   private k8sPath(

@@ -4,21 +4,22 @@ import { Signal } from '@lumino/signaling';
 
 import type { ILoadingProgress } from '../model/loadingProgress';
 import { modelLoadingProgress } from '../model/loadingProgress';
-import type {
-  ConnectionBudget,
-  ConnectionPriority,
-  IConnectionLease
-} from './connectionBudget';
 import type { ILogOptions } from './kube';
+import { LiveConnectionLost } from './liveChannel';
 import { displayLine, LogTail } from './logTail';
 
-/** What a log stream needs from the transport: {@link KubeClient} provides it. */
+/** What a log stream needs from the transport: {@link LiveLogSource} provides it. */
 export interface ILogSource {
   logLines(
     pod: string,
     options: ILogOptions,
     signal: AbortSignal
   ): AsyncIterable<string>;
+  /**
+   * Emitted when a lost transport is back: a stream paused by the loss (its lines ended
+   * with {@link LiveConnectionLost}) follows again from its last line.
+   */
+  readonly reconnected?: ISignal<unknown, void>;
 }
 
 /** Where a log stream is. */
@@ -28,7 +29,7 @@ export type LogStreamState =
   /** The server closed the log: the container stopped, or `follow` was off. */
   | 'ended'
   | 'error'
-  /** Not following: no connection was free, or the view is hidden; the lines read are kept. */
+  /** Not following: the view is hidden, or the connection was lost; the lines read are kept. */
   | 'paused'
   | 'stopped';
 
@@ -45,13 +46,6 @@ export interface ILogStreamOptions {
   previous?: boolean;
   /** Milliseconds over which new lines are gathered into one `changed` (default 100). */
   coalesceMs?: number;
-  /**
-   * The long-lived connections budget a followed log takes a slot of; without a slot the
-   * stream reads the tail once and pauses. Without a budget it always follows.
-   */
-  budget?: ConnectionBudget;
-  /** Its claim on the budget (default `view`). */
-  priority?: ConnectionPriority;
 }
 
 /**
@@ -64,7 +58,7 @@ export interface ILogStreamOptions {
  *
  * Lines are asked for with their timestamps, so a paused stream resumes where it stopped
  * (`sinceTime`, duplicates of the last second skipped) instead of reading the tail again.
- * A stream paused for want of a connection resumes by itself when the budget frees one.
+ * A stream paused by a lost connection resumes by itself when the source is back.
  */
 export class LogStream implements IDisposable {
   constructor(options: ILogStreamOptions) {
@@ -114,7 +108,7 @@ export class LogStream implements IDisposable {
     this.tail.clear();
     this._progress = null;
     this._last = null;
-    this._open(false, false);
+    this._open(false);
   }
 
   /**
@@ -129,25 +123,23 @@ export class LogStream implements IDisposable {
     this.tail.push([separator]);
     this._progress = null;
     this._last = null;
-    this._open(false, false);
+    this._open(false);
   }
 
-  /**
-   * Follows again from the last line read (after a pause); `insist` (the user asked) may take
-   * the slot of the log view that has followed longest. Returns false when it stays paused.
-   */
-  resume(insist = false): boolean {
-    if (this._disposed) {
-      return false;
-    }
-    if (this._state === 'connecting' || this._state === 'streaming') {
-      return true;
+  /** Follows again from the last line read (after a pause, an end or an error). */
+  resume(): void {
+    if (
+      this._disposed ||
+      this._state === 'connecting' ||
+      this._state === 'streaming'
+    ) {
+      return;
     }
     this._close();
-    return this._open(this._last !== null, insist);
+    this._open(this._last !== null);
   }
 
-  /** Ends the request and frees its connection; the lines are kept for {@link resume}. */
+  /** Ends the request; the lines are kept for {@link resume}. */
   pause(): void {
     this._close();
     if (this._state === 'connecting' || this._state === 'streaming') {
@@ -179,69 +171,43 @@ export class LogStream implements IDisposable {
     Signal.clearData(this);
   }
 
-  // Opens the request: following with a slot of the budget, else a one-off read of the tail.
-  private _open(resume: boolean, insist: boolean): boolean {
-    const { budget, pod } = this._options;
-    let following = this._options.follow ?? true;
-    if (following && budget) {
-      this._lease = budget.tryAcquire({
-        label: `log ${pod}`,
-        priority: this._options.priority ?? 'view',
-        insist,
-        onRevoked: () => this._revoked()
-      });
-      following = this._lease !== null;
-    }
+  private _open(resume: boolean): void {
     const abort = new AbortController();
     this._abort = abort;
     this._error = null;
     this._setState('connecting');
-    void this._run(abort.signal, following, resume);
-    return following || !(this._options.follow ?? true);
+    void this._run(abort.signal, resume);
   }
 
   private _close(): void {
     this._abort?.abort();
     this._abort = null;
-    this._lease?.dispose();
-    this._lease = null;
-    this._waitForSlot(false);
+    this._waitForSource(false);
   }
 
-  // A log view that matters more took the connection.
-  private _revoked(): void {
-    this._lease = null;
-    this._abort?.abort();
-    this._abort = null;
-    this._setState('paused');
-    this._waitForSlot(true);
-  }
-
-  private _waitForSlot(wait: boolean): void {
-    const budget = this._options.budget;
-    if (!budget || wait === this._waiting) {
+  // Follows again when the lost transport is back.
+  private _waitForSource(wait: boolean): void {
+    const reconnected = this._options.source.reconnected;
+    if (!reconnected || wait === this._waiting) {
       return;
     }
     this._waiting = wait;
     if (wait) {
-      budget.changed.connect(this._onBudgetChanged, this);
+      reconnected.connect(this._onReconnected, this);
     } else {
-      budget.changed.disconnect(this._onBudgetChanged, this);
+      reconnected.disconnect(this._onReconnected, this);
     }
   }
 
-  private _onBudgetChanged(budget: ConnectionBudget): void {
-    if (this._waiting && budget.free > 0 && this._state === 'paused') {
+  private _onReconnected(): void {
+    if (this._waiting && this._state === 'paused') {
       this.resume();
     }
   }
 
-  private async _run(
-    signal: AbortSignal,
-    follow: boolean,
-    resume: boolean
-  ): Promise<void> {
+  private async _run(signal: AbortSignal, resume: boolean): Promise<void> {
     const { source, pod, container, tailLines, previous } = this._options;
+    const follow = this._options.follow ?? true;
     const options: ILogOptions = { follow, tailLines, timestamps: true };
     if (container) {
       options.container = container;
@@ -255,7 +221,6 @@ export class LogStream implements IDisposable {
       options.sinceTime = last.stamp;
     }
     let repeated = last?.count ?? 0;
-    const lease = this._lease;
     try {
       for await (const raw of source.logLines(pod, options, signal)) {
         if (signal.aborted) {
@@ -286,28 +251,20 @@ export class LogStream implements IDisposable {
         this._schedule();
       }
       if (!signal.aborted) {
-        this._release(lease);
-        if (follow || !(this._options.follow ?? true)) {
-          this._setState('ended');
-        } else {
-          // Read the tail once for want of a connection: follow when one is free.
-          this._setState('paused');
-          this._waitForSlot(true);
-        }
+        this._setState('ended');
       }
     } catch (error) {
-      if (!signal.aborted) {
-        this._release(lease);
-        this._error = error as Error;
+      if (signal.aborted) {
+        return;
+      }
+      this._error = error as Error;
+      if (error instanceof LiveConnectionLost && follow) {
+        // The lines read stay; following goes on from the last one once the source is back.
+        this._setState('paused');
+        this._waitForSource(true);
+      } else {
         this._setState('error');
       }
-    }
-  }
-
-  private _release(lease: IConnectionLease | null): void {
-    lease?.dispose();
-    if (this._lease === lease) {
-      this._lease = null;
     }
   }
 
@@ -341,7 +298,6 @@ export class LogStream implements IDisposable {
 
   private _options: ILogStreamOptions;
   private _abort: AbortController | null = null;
-  private _lease: IConnectionLease | null = null;
   private _waiting = false;
   /** The newest timestamp read, and how many lines carried it. */
   private _last: { stamp: string; key: string; count: number } | null = null;

@@ -1,45 +1,49 @@
 import type { ServerConnection } from '@jupyterlab/services';
-import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
+import type {
+  CoreV1Event,
+  KubernetesObject,
+  V1Pod,
+  V1Service
+} from '@kubernetes/client-node';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
 import type { LeaderWorkerSet } from '../model/lws';
 import { LWS_LABELS } from '../model/lws';
-import type { ConnectionBudget } from './connectionBudget';
-import { connectionBudget } from './connectionBudget';
 import type { IClusterContext } from './context';
 import { can, fetchContext } from './context';
 import { KubeClient } from './kube';
+import type { LiveChannel, LiveResource } from './liveChannel';
+import { liveChannelFor } from './liveChannel';
+import { LiveCollection } from './liveCollection';
+import { LiveLogSource } from './liveLog';
+import type { IResourceType } from './resources';
 import { Resources } from './resources';
-import type { IWatchSource } from './watch';
-import { ResourceWatch } from './watch';
-import { WatchMultiplexer } from './watchMux';
 
 /** Pods that belong to a LeaderWorkerSet carry this label (set by the LWS webhook). */
 const LWS_POD_SELECTOR = LWS_LABELS.name;
 
-/**
- * How long after the set of LeaderWorkerSets changed the Services are listed again: whoever
- * created an LWS usually creates its API Service right after it.
- */
-const SERVICES_SETTLE_MS = 1500;
+// One empty list, so that "nothing changed" compares equal while a collection is missing.
+const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 /**
  * The live state of the user's namespace, shared by the sidebar, the deployment views and the
- * new-deployment form: the cluster context, and watches of LeaderWorkerSets, their pods and the
- * namespace's events.
+ * new-deployment form: the cluster context, and live copies of LeaderWorkerSets, their pods,
+ * the namespace's events and Services.
  *
  * #### Notes
  * Nothing is requested until {@link activate} is called (when a view is first shown), so the
- * extension adds no request to JupyterLab's start-up. The watches share ONE request
- * ({@link WatchMultiplexer}), a single slot of the {@link connections} budget.
+ * extension adds no request to JupyterLab's start-up. Everything live (these collections,
+ * the downloads' Jobs, followed logs) travels over the page's ONE WebSocket
+ * ({@link LiveChannel}, docs/live-channel.md), which leaves the browser's other connections
+ * to the Jupyter server free for JupyterLab's own requests.
  */
 export class NamespaceModel implements IDisposable {
   constructor(
     readonly serverSettings: ServerConnection.ISettings,
-    /** The long-lived connections budget every stream of the page shares. */
-    readonly connections: ConnectionBudget = connectionBudget
+    /** The page's live channel (one per server). */
+    readonly channel: LiveChannel = liveChannelFor(serverSettings)
   ) {}
 
   /** Emitted when the context, a watch's objects or a watch's state change. */
@@ -62,79 +66,67 @@ export class NamespaceModel implements IDisposable {
   }
 
   get leaderWorkerSets(): LeaderWorkerSet[] {
-    return this._lws?.items ?? [];
+    return this._lws?.items ?? NONE;
   }
 
   get pods(): V1Pod[] {
-    return this._pods?.items ?? [];
+    return this._pods?.items ?? NONE;
   }
 
   get events(): CoreV1Event[] {
-    return this._events?.items ?? [];
+    return this._events?.items ?? NONE;
   }
 
-  /**
-   * The namespace's Services, as last listed (see {@link refreshServices}).
-   *
-   * #### Notes
-   * Services are listed, not watched: they change rarely, and a watch would cost a restart of
-   * the shared watch request whenever the set changes. They are listed again when the set of LeaderWorkerSets changes and when a view asks (a deployment
-   * became Ready, its detail opened, an action changed them).
-   */
+  /** The namespace's Services. */
   get services(): V1Service[] {
-    return this._services;
+    return this._services?.items ?? NONE;
   }
 
-  /** Lists the Services again; concurrent calls share one request. */
-  refreshServices(): Promise<void> {
-    const client = this._client;
-    if (!client || !can(this._context, 'services', 'list')) {
-      return Promise.resolve();
+  /** Container logs over the live channel, once the context is known. */
+  get logs(): LiveLogSource | null {
+    if (!this._client) {
+      return null;
     }
-    if (this._servicesRequest) {
-      this._servicesAgain = true;
-      return this._servicesRequest;
-    }
-    const run = async (): Promise<void> => {
-      do {
-        this._servicesAgain = false;
-        try {
-          const list = await client.list<V1Service>(Resources.services);
-          if (client !== this._client || this._disposed) {
-            return;
-          }
-          this._services = list.items;
-          this._changed.emit();
-        } catch (error) {
-          // The previous list stays; the endpoint view says when it cannot find a Service.
-          console.warn('jupyterlab-lws: cannot list Services', error);
-        }
-      } while (this._servicesAgain && !this._disposed);
-    };
-    this._servicesRequest = run().finally(() => {
-      this._servicesRequest = null;
-    });
-    return this._servicesRequest;
+    this._logs ??= new LiveLogSource(this.channel);
+    return this._logs;
   }
 
   /**
-   * The namespace's shared watch request: a {@link ResourceWatch} of another resource (e.g.
-   * the download Jobs) built on it takes no connection of its own.
+   * A live copy of another resource of the namespace (e.g. the download Jobs) on the page's
+   * channel, or null before the context is known; the caller disposes it.
    */
-  get watchSource(): IWatchSource | null {
-    return this._mux;
+  collection<T extends KubernetesObject>(
+    type: IResourceType,
+    labelSelector?: string
+  ): LiveCollection<T> | null {
+    if (!this._client || this._disposed) {
+      return null;
+    }
+    return new LiveCollection<T>({
+      channel: this.channel,
+      resource: type.plural as LiveResource,
+      labelSelector
+    });
   }
 
-  /** The watches, for their connection state and errors. */
-  get watches(): ResourceWatch<any>[] {
-    return [this._lws, this._pods, this._events].filter(
-      (w): w is ResourceWatch<any> => w !== null
+  /** The namespace's collections, for their connection state and errors. */
+  get watches(): LiveCollection<any>[] {
+    return [this._lws, this._pods, this._events, this._services].filter(
+      (w): w is LiveCollection<any> => w !== null
     );
   }
 
-  /** True once the first list of LeaderWorkerSets has arrived. */
+  /** True once the first snapshot of LeaderWorkerSets has arrived. */
   get loaded(): boolean {
     return this._lws?.loaded ?? false;
+  }
+
+  /** True once every collection has its first snapshot (or was refused). */
+  get synced(): boolean {
+    return (
+      this._client !== null &&
+      this.watches.every(watch => watch.loaded || watch.state === 'stopped')
+    );
   }
 
   get isDisposed(): boolean {
@@ -168,9 +160,6 @@ export class NamespaceModel implements IDisposable {
     }
     this._disposed = true;
     this._stopWatches();
-    if (this._servicesTimer !== null) {
-      clearTimeout(this._servicesTimer);
-    }
     Signal.clearData(this);
   }
 
@@ -181,88 +170,46 @@ export class NamespaceModel implements IDisposable {
       this._client = null;
       return;
     }
-    const client = new KubeClient(context.namespace, this.serverSettings);
-    this._client = client;
-    const source = new WatchMultiplexer({
-      transport: client,
-      budget: this.connections
-    });
-    this._mux = source;
-    const start = <T extends object>(
-      watch: ResourceWatch<T & { metadata?: any }>
+    this._client = new KubeClient(context.namespace, this.serverSettings);
+    const start = <T extends KubernetesObject>(
+      type: IResourceType,
+      labelSelector?: string
     ) => {
-      watch.changed.connect(() => this._changed.emit());
-      watch.stateChanged.connect(() => this._changed.emit());
-      void watch.start();
-      return watch;
+      const collection = this.collection<T>(type, labelSelector)!;
+      collection.changed.connect(() => this._changed.emit());
+      collection.stateChanged.connect(() => this._changed.emit());
+      return collection;
     };
     if (context.lwsInstalled && can(context, 'leaderworkersets', 'watch')) {
-      this._lws = start(
-        new ResourceWatch<LeaderWorkerSet>({
-          source,
-          type: Resources.leaderWorkerSets
-        })
-      );
-      this._lws.changed.connect((_, items) => this._lwsNamesChanged(items));
+      this._lws = start<LeaderWorkerSet>(Resources.leaderWorkerSets);
     }
-    this._services = [];
-    void this.refreshServices();
     if (can(context, 'pods', 'watch')) {
-      this._pods = start(
-        new ResourceWatch<V1Pod>({
-          source,
-          type: Resources.pods,
-          labelSelector: LWS_POD_SELECTOR
-        })
-      );
+      this._pods = start<V1Pod>(Resources.pods, LWS_POD_SELECTOR);
     }
     if (can(context, 'events', 'watch')) {
-      this._events = start(
-        new ResourceWatch<CoreV1Event>({
-          source,
-          type: Resources.events
-        })
-      );
+      this._events = start<CoreV1Event>(Resources.events);
     }
-  }
-
-  private _lwsNamesChanged(items: LeaderWorkerSet[]): void {
-    const names = items.map(item => item.metadata?.name ?? '').join('\n');
-    if (names === this._lwsNames) {
-      return;
+    if (can(context, 'services', 'watch')) {
+      this._services = start<V1Service>(Resources.services);
     }
-    this._lwsNames = names;
-    if (this._servicesTimer !== null) {
-      clearTimeout(this._servicesTimer);
-    }
-    this._servicesTimer = setTimeout(() => {
-      this._servicesTimer = null;
-      void this.refreshServices();
-    }, SERVICES_SETTLE_MS);
   }
 
   private _stopWatches(): void {
     for (const watch of this.watches) {
       watch.dispose();
     }
-    this._mux?.dispose();
-    this._mux = null;
-    this._lws = this._pods = this._events = null;
+    this._lws = this._pods = this._events = this._services = null;
   }
 
   private _context: IClusterContext | null = null;
   private _contextError: Error | null = null;
   private _client: KubeClient | null = null;
+  private _logs: LiveLogSource | null = null;
   private _activation: Promise<void> | null = null;
-  private _lws: ResourceWatch<LeaderWorkerSet> | null = null;
-  private _pods: ResourceWatch<V1Pod> | null = null;
-  private _events: ResourceWatch<CoreV1Event> | null = null;
-  private _mux: WatchMultiplexer | null = null;
-  private _services: V1Service[] = [];
-  private _servicesRequest: Promise<void> | null = null;
-  private _servicesAgain = false;
-  private _servicesTimer: ReturnType<typeof setTimeout> | null = null;
-  private _lwsNames = '';
+  private _lws: LiveCollection<LeaderWorkerSet> | null = null;
+  private _pods: LiveCollection<V1Pod> | null = null;
+  private _events: LiveCollection<CoreV1Event> | null = null;
+  private _services: LiveCollection<V1Service> | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }

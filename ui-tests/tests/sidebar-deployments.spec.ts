@@ -572,12 +572,15 @@ test.describe('sidebar deployments against the local cluster', () => {
     remove(name);
     const transcript = corpusTranscript('gpu-oom--vllm-15598.txt');
     serveLog(`${name}-0`, 'vllm-leader', transcript);
+    // Logs are read over the live channel: count its `log` requests.
     const logReads: string[] = [];
-    page.on('request', request => {
-      const match = /\/pods\/([^/?]+)\/log/.exec(request.url());
-      if (match) {
-        logReads.push(match[1]);
-      }
+    page.on('websocket', socket => {
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload));
+        if (message.op === 'log') {
+          logReads.push(message.pod);
+        }
+      });
     });
     // Each restart makes the controller delete the group and create it again (new uids).
     deploy({

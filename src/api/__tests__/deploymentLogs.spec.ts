@@ -126,7 +126,7 @@ describe('DeploymentLogs under a crash loop', () => {
 
   it('reads a recreated pod again only after a back-off that doubles, by pod name', () => {
     const source = new CountingLogs();
-    const logs = new DeploymentLogs(source, undefined, now);
+    const logs = new DeploymentLogs(source, now);
     logs.update(logTargets([crashed(1)], null));
     expect(source.reads).toEqual(['llama-0']);
 
@@ -153,7 +153,7 @@ describe('DeploymentLogs under a crash loop', () => {
 
   it('bounds the reads of a group recreated every 5 s for 4 minutes', () => {
     const source = new CountingLogs();
-    const logs = new DeploymentLogs(source, undefined, now);
+    const logs = new DeploymentLogs(source, now);
     for (let incarnation = 0; incarnation < 48; incarnation++) {
       logs.update(logTargets([crashed(incarnation)], null));
       clock += 5000;

@@ -1,5 +1,7 @@
-import { ConnectionBudget } from '../connectionBudget';
+import { Signal } from '@lumino/signaling';
+
 import type { ILogOptions } from '../kube';
+import { LiveConnectionLost } from '../liveChannel';
 import type { ILogSource } from '../logStream';
 import { LogStream, splitTimestamp } from '../logStream';
 import { waitFor as waitForCondition } from '../../__tests__/waitFor';
@@ -8,7 +10,8 @@ import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 class PushedLog implements ILogSource {
   calls: { pod: string; options: ILogOptions }[] = [];
   aborted = 0;
-  private _queue: (string | null)[] = [];
+  reconnected = new Signal<this, void>(this);
+  private _queue: (string | null | Error)[] = [];
   private _wake: (() => void) | null = null;
 
   async *logLines(
@@ -32,6 +35,9 @@ class PushedLog implements ILogSource {
       if (next === null) {
         return;
       }
+      if (next instanceof Error) {
+        throw next;
+      }
       yield next;
     }
   }
@@ -43,6 +49,12 @@ class PushedLog implements ILogSource {
 
   end(): void {
     this._queue.push(null);
+    this._wake?.();
+  }
+
+  /** The open log ends with an error (by default: the transport was lost). */
+  fail(error: Error = new LiveConnectionLost(1006)): void {
+    this._queue.push(error);
     this._wake?.();
   }
 }
@@ -212,42 +224,36 @@ describe('LogStream', () => {
     stream.dispose();
   });
 
-  it('follows with a slot of the budget and frees it when disposed', async () => {
+  it('follows, and cancels its request when disposed', async () => {
     const source = new PushedLog();
-    const budget = new ConnectionBudget(1);
-    const stream = new LogStream({ source, pod: 'p', tailLines: 10, budget });
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10 });
     stream.start();
-    expect(budget.holders).toEqual(['log p']);
     await waitFor(() => source.calls.length === 1);
     expect(source.calls[0].options.follow).toBe(true);
     stream.dispose();
-    expect(budget.used).toBe(0);
     expect(source.aborted).toBe(1);
   });
 
-  it('without a free slot reads the tail once, pauses, and follows from its last line when one frees', async () => {
+  it('a lost connection pauses it with its lines; it follows from its last line when the source is back', async () => {
     const source = new PushedLog();
-    const budget = new ConnectionBudget(1);
-    const other = budget.tryAcquire({ label: 'other log', priority: 'view' });
     const stream = new LogStream({
       source,
       pod: 'p',
       tailLines: 10,
-      coalesceMs: 0,
-      budget
+      coalesceMs: 0
     });
     stream.start();
     await waitFor(() => source.calls.length === 1);
-    expect(source.calls[0].options.follow).toBe(false);
     source.write(
       '2026-01-01T00:00:01.5Z first',
       '2026-01-01T00:00:02.25Z second'
     );
-    source.end();
+    source.fail();
     await waitFor(() => stream.state === 'paused');
+    expect(stream.error).toBeInstanceOf(LiveConnectionLost);
     expect(stream.tail.lines()).toEqual(['first', 'second']);
 
-    other!.dispose();
+    source.reconnected.emit();
     await waitFor(() => source.calls.length === 2);
     expect(source.calls[1].options).toEqual({
       follow: true,
@@ -255,7 +261,6 @@ describe('LogStream', () => {
       timestamps: true,
       sinceTime: '2026-01-01T00:00:02.25Z'
     });
-    expect(budget.holders).toEqual(['log p']);
     // The server repeats what it has from that time on; only the new lines are kept.
     source.write('2026-01-01T00:00:02.25Z second');
     await waitFor(() => stream.state === 'streaming');
@@ -263,62 +268,37 @@ describe('LogStream', () => {
     source.write('2026-01-01T00:00:02.250000001Z third');
     await waitFor(() => stream.tail.size === 3);
     expect(stream.tail.lines()).toEqual(['first', 'second', 'third']);
-    expect(stream.state).toBe('streaming');
+    expect(stream.error).toBeNull();
     stream.dispose();
   });
 
-  it('pauses when a view that insists takes its slot, keeping its lines', async () => {
+  it('any other error ends it with the error, and a reconnect does not restart it', async () => {
     const source = new PushedLog();
-    const budget = new ConnectionBudget(1);
-    const first = new LogStream({
-      source,
-      pod: 'a',
-      tailLines: 10,
-      coalesceMs: 0,
-      budget
-    });
-    first.start();
-    source.write('2026-01-01T00:00:01Z kept');
-    await waitFor(() => first.tail.size === 1);
-    const second = new LogStream({
-      source,
-      pod: 'b',
-      tailLines: 10,
-      coalesceMs: 0,
-      budget
-    });
-    second.start();
-    await waitFor(() => source.calls.length === 2);
-    expect(source.calls[1].options.follow).toBe(false);
-    second.pause();
-    expect(second.resume(true)).toBe(true);
-    expect(first.state).toBe('paused');
-    expect(first.tail.lines()).toEqual(['kept']);
-    expect(budget.holders).toEqual(['log b']);
-    expect(source.aborted).toBeGreaterThanOrEqual(1);
-    second.dispose();
-    // The slot is free again: the paused one follows by itself.
-    await waitFor(() => first.state === 'connecting' && budget.used === 1);
-    expect(source.calls[source.calls.length - 1].options.sinceTime).toBe(
-      '2026-01-01T00:00:01Z'
-    );
-    first.dispose();
-    expect(budget.used).toBe(0);
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10 });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    source.write('2026-01-01T00:00:01Z x');
+    source.fail(new Error('container not found'));
+    await waitFor(() => stream.state === 'error');
+    source.reconnected.emit();
+    expect(stream.state).toBe('error');
+    expect(source.calls.length).toBe(1);
+    stream.dispose();
   });
 
-  it('a hidden view pauses and frees its slot; it does not follow again by itself', async () => {
+  it('a hidden view pauses and does not follow again by itself', async () => {
     const source = new PushedLog();
-    const budget = new ConnectionBudget(1);
-    const stream = new LogStream({ source, pod: 'p', tailLines: 10, budget });
+    const stream = new LogStream({ source, pod: 'p', tailLines: 10 });
     stream.start();
+    await waitFor(() => source.calls.length === 1);
     stream.pause();
     expect(stream.state).toBe('paused');
-    expect(budget.used).toBe(0);
-    const other = budget.tryAcquire({ label: 'other', priority: 'view' });
-    other!.dispose();
+    expect(source.aborted).toBe(1);
+    source.reconnected.emit();
     expect(stream.state).toBe('paused');
-    expect(stream.resume()).toBe(true);
-    expect(budget.holders).toEqual(['log p']);
+    stream.resume();
+    expect(stream.state).toBe('connecting');
+    await waitFor(() => source.calls.length === 2);
     stream.dispose();
   });
 });

@@ -357,7 +357,6 @@ export class DeploymentActions {
     if (!lws) {
       return false;
     }
-    await this.model.namespace.refreshServices();
     const plan = deletionPlan(
       lws,
       this.model.namespace.pods,
@@ -406,7 +405,6 @@ export class DeploymentActions {
             trans.__('the Secret %1', secret)
           );
         }
-        void this.model.namespace.refreshServices();
         if (left.length > 0) {
           throw new PartialFailure(
             trans.__('%1 is being deleted, but: %2', name, left.join(' '))

@@ -18,13 +18,17 @@ export interface IDeploymentsPanelProps {
   trans: TranslationBundle;
 }
 
-/** Says that live updates are interrupted, while a watch fails (nothing otherwise). */
+/** Says that live updates are interrupted, while a live collection fails (nothing otherwise). */
 export function WatchBanner(props: {
   namespace: NamespaceModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const failing = props.namespace.watches.filter(watch => watch.error);
-  if (failing.length === 0) {
+  // A lost live channel is every collection's error: say it once.
+  const reasons = new Set(
+    props.namespace.watches.map(watch => watch.error?.message ?? '')
+  );
+  reasons.delete('');
+  if (reasons.size === 0) {
     return null;
   }
   return (
@@ -35,7 +39,7 @@ export function WatchBanner(props: {
     >
       {props.trans.__(
         'Live updates are interrupted (%1); reconnecting…',
-        failing.map(watch => watch.error?.message).join('; ')
+        [...reasons].join('; ')
       )}
     </p>
   );

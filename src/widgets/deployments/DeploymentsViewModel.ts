@@ -32,8 +32,8 @@ import type { ILoadingProgress } from '../../model/loadingProgress';
 const CLOCK_MS = 15_000;
 
 /**
- * Loading leaders whose logs are followed in the background for their progress; each needs a
- * slot of the namespace's connection budget, which log views take first.
+ * Loading leaders whose logs are followed in the background for their progress (each one
+ * upstream request of the Jupyter server).
  */
 const BACKGROUND_FOLLOWS = 2;
 
@@ -101,8 +101,6 @@ export class DeploymentsViewModel implements IDisposable {
     this._selected = name;
     this._departed = null;
     if (name) {
-      // Its endpoint may have been created since the last list of Services.
-      void this.namespace.refreshServices();
       void this.checkEndpoint(name);
     }
     this._update();
@@ -308,9 +306,8 @@ export class DeploymentsViewModel implements IDisposable {
     if (client !== this._client) {
       this._logs?.dispose();
       this._client = client;
-      this._logs = client
-        ? new DeploymentLogs(client, this.namespace.connections)
-        : null;
+      const logs = this.namespace.logs;
+      this._logs = client && logs ? new DeploymentLogs(logs) : null;
       this._logs?.changed.connect(() => {
         this._diagnoses.clear();
         this._changed.emit();
@@ -366,10 +363,8 @@ export class DeploymentsViewModel implements IDisposable {
     for (const overview of this._overviews) {
       const before = previous.get(overview.name);
       if (overview.status.state === 'Ready' && before && before !== 'Ready') {
-        // Just became Ready: its Service should exist now, and should answer.
-        void this.namespace
-          .refreshServices()
-          .then(() => this.checkEndpoint(overview.name));
+        // Just became Ready: its Service should answer now.
+        void this.checkEndpoint(overview.name);
       }
     }
     for (const name of this._answers.keys()) {

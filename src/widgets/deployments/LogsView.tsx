@@ -43,8 +43,8 @@ export interface ILogsViewOptions {
  * #### Notes
  * The view owns exactly one {@link LogStream} at a time: closing the tab disposes the view and
  * cancels its request, choosing another pod replaces it, a hidden tab pauses it (and resumes
- * from its last line when shown). Following takes a slot of the namespace's connection budget;
- * without one the view shows the lines read and a "Follow" control. When the pod goes, its
+ * from its last line when shown); the log travels over the page's live channel, and a lost
+ * channel pauses it until the channel is back. When the pod goes, its
  * last lines stay and the status says it is gone; when its container restarts or LWS
  * recreates the pod under the same name, the new log follows below a separator line
  * ({@link followPod} decides).
@@ -100,9 +100,9 @@ export class LogsView extends ReactWidget {
     super.dispose();
   }
 
-  /** Follows the log again, taking the connection of the view that has followed longest. */
+  /** Follows the log again from the last line read. */
   follow(): void {
-    this._stream?.resume(true);
+    this._stream?.resume();
   }
 
   protected onCloseRequest(msg: Message): void {
@@ -113,7 +113,7 @@ export class LogsView extends ReactWidget {
 
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
-    // A log nobody sees holds no connection (the browser has six per server).
+    // A log nobody sees costs no upstream request of the Jupyter server.
     this._stream?.pause();
   }
 
@@ -217,9 +217,7 @@ export class LogsView extends ReactWidget {
               small
               className="jp-lws-LogsView-resume"
               onClick={() => this.follow()}
-              title={trans.__(
-                'Follow this log; the log view that has followed longest pauses'
-              )}
+              title={trans.__('Follow this log again from the last line read')}
               data-testid="lws-logs-resume"
             >
               {trans.__('Follow')}
@@ -291,7 +289,7 @@ export class LogsView extends ReactWidget {
     const { model, deployment, tailLines } = this._options;
     this._registration?.dispose();
     this._stream?.dispose();
-    const client = model.namespace.client;
+    const logs = model.namespace.logs;
     const query = this._search?.query ?? '';
     this._stream = null;
     this._search = null;
@@ -304,19 +302,17 @@ export class LogsView extends ReactWidget {
       this._pod,
       deployment
     );
-    if (!client) {
+    if (!logs) {
       this._changed.emit();
       return;
     }
     const pod = this._podObject();
     const stream = new LogStream({
-      source: client,
+      source: logs,
       pod: this._pod,
       container: pod?.spec?.containers?.[0]?.name,
       tailLines,
-      previous: this._previous,
-      budget: model.namespace.connections,
-      priority: 'view'
+      previous: this._previous
     });
     this._stream = stream;
     this._search = new LogSearch(stream.tail);
@@ -457,7 +453,7 @@ function stateText(
     case 'error':
       return trans.__('Cannot read the log: %1', error?.message ?? '');
     case 'paused':
-      return trans.__('Paused: no free connection, showing the lines read');
+      return trans.__('Paused, showing the lines read');
     case 'stopped':
       return trans.__('Stopped');
   }

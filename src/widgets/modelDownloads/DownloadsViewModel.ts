@@ -8,15 +8,13 @@ import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
-import type { ConnectionBudget } from '../../api/connectionBudget';
-import { connectionBudget } from '../../api/connectionBudget';
 import type { KubeClient } from '../../api/kube';
+import type { LiveCollection } from '../../api/liveCollection';
+import type { ILogSource } from '../../api/logStream';
 import { LogStream } from '../../api/logStream';
 import type { NamespaceModel } from '../../api/namespaceModel';
 import { LwsApiError } from '../../api/request';
 import { Resources } from '../../api/resources';
-import type { IWatchSource } from '../../api/watch';
-import { ResourceWatch } from '../../api/watch';
 import type { IDownloadRequest, IDownloadTarget } from '../../model/download';
 import {
   buildDownloadJob,
@@ -77,9 +75,9 @@ export interface ICacheState {
 }
 
 /**
- * The model downloads of the namespace: Jobs watched on the namespace's shared watch request,
- * the newest pod of each followed for progress (a background slot of the connection budget),
- * and the cache view (short-lived list and delete Jobs).
+ * The model downloads of the namespace: Jobs and their pods live on the page's channel
+ * ({@link NamespaceModel.collection}), the newest pod of each followed for progress, and the
+ * cache view (short-lived list and delete Jobs).
  *
  * #### Notes
  * Downloads are Jobs, so they outlive the page: after a reload the watch lists them again
@@ -87,10 +85,7 @@ export interface ICacheState {
  * and time left come out right).
  */
 export class DownloadsViewModel implements IDisposable {
-  constructor(
-    readonly namespace: NamespaceModel,
-    readonly budget: ConnectionBudget = connectionBudget
-  ) {
+  constructor(readonly namespace: NamespaceModel) {
     namespace.changed.connect(this._onNamespaceChanged, this);
     this._onNamespaceChanged();
   }
@@ -327,7 +322,7 @@ export class DownloadsViewModel implements IDisposable {
     try {
       await client.delete(Resources.jobs, name).catch(() => undefined);
       const { object: job } = await client.apply(buildCacheJob(action, target));
-      const report = await this._readCacheReport(client, job);
+      const report = await this._readCacheReport(job);
       if (report?.event === 'error') {
         this._cache = { ...this._cache, error: report.message };
       }
@@ -343,10 +338,7 @@ export class DownloadsViewModel implements IDisposable {
   }
 
   // Waits for the cache Job's pod, then follows its log until the report line.
-  private _readCacheReport(
-    client: KubeClient,
-    job: V1Job
-  ): Promise<CacheReport | undefined> {
+  private _readCacheReport(job: V1Job): Promise<CacheReport | undefined> {
     return new Promise(resolve => {
       let stream: LogStream | null = null;
       let retry: ReturnType<typeof setTimeout> | null = null;
@@ -369,17 +361,16 @@ export class DownloadsViewModel implements IDisposable {
           this._pods?.items ?? []
         );
         const phase = pod?.status?.phase;
-        if (!pod?.metadata?.name || phase === 'Pending' || !phase) {
+        const logs = this.namespace.logs;
+        if (!pod?.metadata?.name || phase === 'Pending' || !phase || !logs) {
           return;
         }
         const open = () => {
           retry = null;
           stream = new LogStream({
-            source: client,
+            source: logs,
             pod: pod.metadata?.name ?? '',
-            tailLines: 100,
-            budget: this.budget,
-            priority: 'background'
+            tailLines: 100
           });
           stream.changed.connect(() => {
             const report = findCacheReport(stream?.tail.lines() ?? []);
@@ -447,13 +438,13 @@ export class DownloadsViewModel implements IDisposable {
 
   // Follows the newest pod of every download that has one with a log to read.
   private _syncStreams(): void {
-    const client = this._client();
+    const logs = this.namespace.logs;
     const pods = this._pods?.items ?? [];
     const wanted = new Map<string, string>();
     for (const job of this._downloadJobs()) {
       const pod = newestJobPod(job, pods);
       const phase = pod?.status?.phase;
-      if (client && pod?.metadata?.name && phase && phase !== 'Pending') {
+      if (logs && pod?.metadata?.name && phase && phase !== 'Pending') {
         wanted.set(job.metadata?.uid ?? '', pod.metadata.name);
       }
     }
@@ -464,20 +455,14 @@ export class DownloadsViewModel implements IDisposable {
       }
     }
     for (const [uid, pod] of wanted) {
-      if (!this._streams.has(uid) && client) {
-        this._follow(client, uid, pod);
+      if (!this._streams.has(uid) && logs) {
+        this._follow(logs, uid, pod);
       }
     }
   }
 
-  private _follow(client: KubeClient, uid: string, pod: string): void {
-    const stream = new LogStream({
-      source: client,
-      pod,
-      tailLines: LOG_LINES,
-      budget: this.budget,
-      priority: 'background'
-    });
+  private _follow(logs: ILogSource, uid: string, pod: string): void {
+    const stream = new LogStream({ source: logs, pod, tailLines: LOG_LINES });
     this._streams.set(uid, stream);
     let failures = 0;
     stream.changed.connect(() => {
@@ -512,33 +497,26 @@ export class DownloadsViewModel implements IDisposable {
   }
 
   private _onNamespaceChanged(): void {
-    const source = this.namespace.watchSource;
-    if (source !== this._source) {
+    // A new context (or the first) makes a new client: subscribe again for it.
+    const client = this.namespace.client;
+    if (client !== this._watchedFor) {
       this._stopWatches();
-      this._source = source;
-      if (source) {
-        this._jobs = this._watch<V1Job>(source, Resources.jobs);
-        this._pods = this._watch<V1Pod>(source, Resources.pods);
-      }
+      this._watchedFor = client;
+      this._jobs = this._watch<V1Job>(Resources.jobs);
+      this._pods = this._watch<V1Pod>(Resources.pods);
     }
     this._changed.emit();
   }
 
   private _watch<T extends V1Job | V1Pod>(
-    source: IWatchSource,
     type: typeof Resources.jobs | typeof Resources.pods
-  ): ResourceWatch<T> {
-    const watch = new ResourceWatch<T>({
-      source,
-      type,
-      labelSelector: JOBS_SELECTOR
-    });
-    watch.changed.connect(() => {
+  ): LiveCollection<T> | null {
+    const collection = this.namespace.collection<T>(type, JOBS_SELECTOR);
+    collection?.changed.connect(() => {
       this._syncStreams();
       this._changed.emit();
     });
-    void watch.start();
-    return watch;
+    return collection;
   }
 
   private _stopWatches(): void {
@@ -552,9 +530,9 @@ export class DownloadsViewModel implements IDisposable {
   }
 
   private _target: IDownloadTarget = downloadTarget(resolveSettings().profile);
-  private _source: IWatchSource | null = null;
-  private _jobs: ResourceWatch<V1Job> | null = null;
-  private _pods: ResourceWatch<V1Pod> | null = null;
+  private _watchedFor: KubeClient | null = null;
+  private _jobs: LiveCollection<V1Job> | null = null;
+  private _pods: LiveCollection<V1Pod> | null = null;
   private _streams = new Map<string, LogStream>();
   private _retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private _cache: ICacheState = {

@@ -7,7 +7,6 @@ import { ServerConnection } from '@jupyterlab/services';
 import type { CoreV1Event, V1Pod, V1Service } from '@kubernetes/client-node';
 import { Signal } from '@lumino/signaling';
 
-import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { ILogOptions } from '../../../api/kube';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import type { LeaderWorkerSet } from '../../../model/lws';
@@ -37,17 +36,15 @@ class FakeNamespace {
   events: CoreV1Event[] = [];
   services: V1Service[] = [];
   loaded = true;
-  servicesRefreshed = 0;
   logRequests: string[] = [];
   open = new Set<AbortSignal>();
-  /** Two slots: as if the watches held one of three. */
-  connections = new ConnectionBudget(2);
 
-  /** Log requests open now (followed logs hold a connection each). */
+  /** Log requests open now. */
   openLogs(): number {
     return this.open.size;
   }
-  client = {
+  client = {};
+  logs = {
     logLines: async function* (
       this: FakeNamespace,
       pod: string,
@@ -69,11 +66,6 @@ class FakeNamespace {
       }
     }.bind(this)
   };
-
-  refreshServices(): Promise<void> {
-    this.servicesRefreshed += 1;
-    return Promise.resolve();
-  }
 
   set(state: Partial<FakeNamespace>): void {
     Object.assign(this, state);
@@ -224,7 +216,6 @@ describe('DeploymentsViewModel', () => {
     const { lws } = managedDeployment();
     namespace.set({ leaderWorkerSets: [lws] });
     model.selected = 'llama';
-    expect(namespace.servicesRefreshed).toBe(1);
     namespace.set({ leaderWorkerSets: [] });
     expect(model.selected).toBeNull();
     expect(model.departed).toBe('llama');
@@ -314,8 +305,8 @@ describe('DeploymentsViewModel at scale', () => {
   });
 });
 
-describe('DeploymentsViewModel connection budget', () => {
-  it('follows loading leaders in the background until log views need the slots', async () => {
+describe('DeploymentsViewModel background logs', () => {
+  it('follows two loading leaders in the background, beside any log views', async () => {
     const namespace = new FakeNamespace();
     const model = new DeploymentsViewModel(
       namespace as unknown as NamespaceModel
@@ -335,37 +326,21 @@ describe('DeploymentsViewModel connection budget', () => {
     await waitFor(() => model.progress('a') !== null);
 
     const { LogStream } = await import('../../../api/logStream');
-    const view = (pod: string) => {
-      const stream = new LogStream({
-        source: namespace.client,
-        pod,
-        tailLines: 10,
-        budget: namespace.connections,
-        priority: 'view'
-      });
-      const registration = model.addLogViewer('z', stream);
-      stream.start();
-      return { stream, registration };
-    };
-    const first = view('z-0');
-    const second = view('z-0-1');
-    await waitFor(() => namespace.logRequests.length === 4);
-    await waitFor(() => namespace.openLogs() === 2);
-    expect(namespace.connections.holders).toEqual(['log z-0', 'log z-0-1']);
-    // The paused background reads keep what they read.
+    const stream = new LogStream({
+      source: namespace.logs,
+      pod: 'z-0',
+      tailLines: 10
+    });
+    const registration = model.addLogViewer('z', stream);
+    stream.start();
+    // A log view is one more log on the live channel: the background reads go on.
+    await waitFor(() => namespace.openLogs() === 3);
     expect(model.progress('a')).not.toBeNull();
 
-    for (const { stream, registration } of [first, second]) {
-      registration.dispose();
-      stream.dispose();
-    }
+    registration.dispose();
+    stream.dispose();
     await waitFor(() => namespace.openLogs() === 2);
-    expect(namespace.connections.holders.sort()).toEqual([
-      'log a-0',
-      'log b-0'
-    ]);
     model.dispose();
     await waitFor(() => namespace.openLogs() === 0);
-    expect(namespace.connections.used).toBe(0);
   });
 });

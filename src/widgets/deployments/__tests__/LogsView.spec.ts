@@ -9,7 +9,6 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { ILogOptions } from '../../../api/kube';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import {
@@ -50,15 +49,14 @@ class FakeNamespace {
   events = [];
   services = [];
   loaded = true;
-  connections = new ConnectionBudget(2);
   requests: { pod: string; options: ILogOptions }[] = [];
   signals = new Set<AbortSignal>();
   /** Log requests not aborted (an aborted fetch lets its connection go at once). */
   get open(): number {
     return [...this.signals].filter(signal => !signal.aborted).length;
   }
-  refreshServices = () => Promise.resolve();
-  client = {
+  client = {};
+  logs = {
     logLines: async function* (
       this: FakeNamespace,
       pod: string,
@@ -120,34 +118,30 @@ describe('LogsView', () => {
     });
     await waitFor(() => view.stream?.state === 'streaming');
     expect(namespace.open).toBe(1);
-    expect(namespace.connections.holders).toEqual(['log llama-0']);
 
     view.close();
     expect(view.isDisposed).toBe(true);
     expect(namespace.open).toBe(0);
-    expect(namespace.connections.used).toBe(0);
     model.dispose();
   });
 
-  it('beyond the budget shows the lines read and follows when asked', async () => {
+  it('follows every open log at once: no view waits for a connection', async () => {
     const { namespace, model, trans } = setUp();
     const views = ['llama-0', 'llama-0-1', 'llama-0'].map(
       pod =>
         new LogsView({ model, deployment: 'llama', pod, tailLines: 100, trans })
     );
-    await waitFor(() => views[2].stream?.state === 'paused');
-    // The third read its tail once and let go: two requests open, two slots held.
-    expect(namespace.requests[2].options.follow).toBe(false);
-    expect(views[2].stream?.tail.lines()).toEqual(['INFO started']);
-    expect(namespace.open).toBe(2);
-
-    views[2].follow();
-    expect(views[2].stream?.state).toBe('connecting');
-    expect(views[0].stream?.state).toBe('paused');
-    await waitFor(() => namespace.open === 2);
+    await waitFor(() =>
+      views.every(view => view.stream?.state === 'streaming')
+    );
+    expect(namespace.requests.map(request => request.options.follow)).toEqual([
+      true,
+      true,
+      true
+    ]);
+    expect(namespace.open).toBe(3);
     views.forEach(view => view.dispose());
     expect(namespace.open).toBe(0);
-    expect(namespace.connections.used).toBe(0);
     model.dispose();
   });
 });

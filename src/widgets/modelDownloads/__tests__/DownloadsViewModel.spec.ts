@@ -3,7 +3,6 @@
 
 import { Signal } from '@lumino/signaling';
 
-import { ConnectionBudget } from '../../../api/connectionBudget';
 import type { NamespaceModel } from '../../../api/namespaceModel';
 import { LwsApiError } from '../../../api/request';
 import { DownloadsViewModel } from '../DownloadsViewModel';
@@ -38,7 +37,8 @@ function fakeNamespace(options: { pvcPhase?: string | null; jobs?: any[] }): {
   const owner = {};
   const namespace = {
     changed: new Signal(owner),
-    watchSource: null,
+    collection: () => null,
+    logs: null,
     client,
     events: [],
     leaderWorkerSets: []
@@ -58,7 +58,7 @@ function job(name: string, finished: boolean): any {
 describe('DownloadsViewModel.start', () => {
   it('creates nothing for a malformed request', async () => {
     const { namespace, calls } = fakeNamespace({});
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     const outcome = await model.start({ repo: 'org/a b' });
     expect(outcome.ok).toBe(false);
     expect(calls).toEqual([]);
@@ -66,7 +66,7 @@ describe('DownloadsViewModel.start', () => {
 
   it('creates nothing when the model volume does not exist', async () => {
     const { namespace, calls } = fakeNamespace({ pvcPhase: null });
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     const outcome = await model.start({ repo: 'org/m' });
     expect(outcome).toEqual({
       ok: false,
@@ -79,7 +79,7 @@ describe('DownloadsViewModel.start', () => {
     const { namespace, calls } = fakeNamespace({
       jobs: [job('download-m-1', false)]
     });
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     const outcome = await model.start({ repo: 'org/m' });
     expect(outcome).toEqual({
       ok: false,
@@ -96,7 +96,7 @@ describe('DownloadsViewModel.start', () => {
     const { namespace, calls } = fakeNamespace({
       jobs: [job('download-m-1', true)]
     });
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     const outcome = await model.start({ repo: 'org/m', include: ['*.json'] });
     expect(outcome.ok).toBe(true);
     expect(calls.map(call => call.method)).toEqual([
@@ -114,7 +114,7 @@ describe('DownloadsViewModel.start', () => {
 
   it('saves a typed token in the Secret first; the Job only names it', async () => {
     const { namespace, calls } = fakeNamespace({});
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     const outcome = await model.start(
       { repo: 'org/gated' },
       'test-token-value'
@@ -146,7 +146,7 @@ describe('DownloadsViewModel.start', () => {
         }
       }
     ];
-    const model = new DownloadsViewModel(namespace, new ConnectionBudget());
+    const model = new DownloadsViewModel(namespace);
     expect(await model.deleteCached('org/m')).toBe(false);
     expect(model.cache.error).toBe(
       'org/m is used by llama: delete those deployments first.'
