@@ -46,8 +46,8 @@ LIVE_RESOURCES: dict[str, str] = {
 
 _log = logging.getLogger(__name__)
 
-Listener = Callable[[dict[str, Any]], None]
-"""Receives one protocol message (without ``id``)."""
+Listener = Callable[[dict[str, Any], str], None]
+"""Receives one protocol message (without ``id``) and its JSON, encoded once for every socket."""
 
 BATCH_SECONDS = 0.02
 """Changes arriving within this time go out as one ``changes`` message."""
@@ -108,6 +108,12 @@ def event_time(event: dict[str, Any]) -> str:
     return stamp[:19] + "." + stamp[20:].rstrip("Z").ljust(9, "0") if len(stamp) > 19 else stamp
 
 
+def _deliver(listeners: list[Listener], message: dict[str, Any]) -> None:
+    encoded = json.dumps(message)
+    for listener in listeners:
+        listener(message, encoded)
+
+
 class Informer:
     """The objects of one resource type (and label selector) of the namespace, kept current."""
 
@@ -158,9 +164,9 @@ class Informer:
         self._flush()
         self._listeners.append(listener)
         if self.synced:
-            listener(self._snapshot())
+            _deliver([listener], self._snapshot())
             if self.state == "retrying":
-                listener({"type": "state", "state": "retrying", "error": self.error})
+                _deliver([listener], {"type": "state", "state": "retrying", "error": self.error})
         if self._task is None:
             self._task = asyncio.ensure_future(self._run())
 
@@ -192,8 +198,7 @@ class Informer:
                 await self._task
 
     def _broadcast(self, message: dict[str, Any]) -> None:
-        for listener in list(self._listeners):
-            listener(message)
+        _deliver(list(self._listeners), message)
 
     def _snapshot(self) -> dict[str, Any]:
         return {

@@ -200,10 +200,11 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
         query = [("watch", "1")] + ([("labelSelector", selector)] if selector else [])
         self._authorized(path, query, f"a watch of {resource}")
 
-        def listener(message: dict[str, Any]) -> None:
+        def listener(message: dict[str, Any], encoded: str) -> None:
             if message["type"] == "end":
                 self._subscriptions.pop(stream_id, None)
-            self._send({**message, "id": stream_id})
+            # The informer encoded the message once for every socket; the id goes in front.
+            self._send_text(f'{{"id": {json.dumps(stream_id)}, {encoded[1:]}')
 
         self._subscriptions[stream_id] = (
             self.informers.subscribe(resource, selector, listener),
@@ -241,9 +242,11 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
 
     def _send(self, message: dict[str, Any]) -> asyncio.Future[None] | None:
         """Queue ``message``; a browser that stops reading is disconnected, not buffered for."""
+        return self._send_text(json.dumps(message))
+
+    def _send_text(self, text: str) -> asyncio.Future[None] | None:
         if self.ws_connection is None or self.ws_connection.is_closing():
             return None
-        text = json.dumps(message)
         self._unsent += len(text)
         if self._unsent > MAX_UNSENT_BYTES:
             self.log.warning("jupyterlab-lws: live channel closed: the browser does not read")

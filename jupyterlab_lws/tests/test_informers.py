@@ -4,6 +4,7 @@ Its behaviour against the real API server is tested in test_live.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ def informer(resource: str = "pods", **settings: Any) -> tuple[Informer, list[di
     """An informer that never starts (no listener is added), and the messages it broadcasts."""
     made = Informer(None, LwsServing(**settings), resource, "", lambda _: None)  # type: ignore[arg-type]
     received: list[dict] = []
-    made._listeners.append(received.append)
+    made._listeners.append(lambda message, encoded: received.append(json.loads(encoded)))
     return made, received
 
 
