@@ -385,13 +385,11 @@ def setup_route_handlers(web_app: web.Application) -> None:
     """Register the routes; ``web_app.settings`` must hold the extension's clients."""
     from .live import LiveHandler
     from .probe import ProbeRouteHandler  # these build on this module's handler base
-    from .watches import WatchesRouteHandler
 
     base_url = web_app.settings["base_url"]
     handlers = [
         (url_path_join(base_url, ROUTE_PREFIX, "context"), ContextRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "k8s", "(.*)"), KubernetesRouteHandler),
-        (url_path_join(base_url, ROUTE_PREFIX, "watches"), WatchesRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "live"), LiveHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "endpoints", "(.*)"), EndpointRouteHandler),
         (url_path_join(base_url, ROUTE_PREFIX, "probe", "(.*)"), ProbeRouteHandler),
