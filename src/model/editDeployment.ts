@@ -410,8 +410,25 @@ export function lwsUpdateEffect(
 }
 
 /**
- * `objects` as an edit applies them: each carries the resourceVersion of the live object the
- * user reviewed, so the API server refuses the apply (409) if someone changed it since.
+ * The objects (`Kind/name`) whose content changed between the review and now. Status and the
+ * server's metadata do not count: the LWS controller writes status all the time, and that
+ * changes nothing the user reviewed.
+ */
+export function changedSinceReview(
+  reviewed: ReadonlyMap<string, KubernetesObject | null>,
+  now: ReadonlyMap<string, KubernetesObject | null>
+): string[] {
+  const content = (object: KubernetesObject | null | undefined) =>
+    object ? JSON.stringify(comparable(object)) : null;
+  return [...reviewed.keys()].filter(
+    key => content(reviewed.get(key)) !== content(now.get(key))
+  );
+}
+
+/**
+ * `objects` as an edit applies them: each carries the resourceVersion of the live object read
+ * last (content checked with {@link changedSinceReview}), so the API server refuses the apply
+ * (409) if anyone changed the object in between.
  */
 export function pinnedToReviewed(
   objects: readonly KubernetesObject[],

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 
 import { adviseSpec } from '../advice';
 import {
+  changedSinceReview,
   comparable,
   editableSpec,
   lwsUpdateEffect,
@@ -307,5 +308,48 @@ describe('withoutDerived', () => {
       tensorParallel: 2,
       pipelineParallel: 4
     });
+  });
+});
+
+describe('changedSinceReview', () => {
+  const lws = {
+    kind: 'LeaderWorkerSet',
+    metadata: { name: 'a', resourceVersion: '1', generation: 1 },
+    spec: { replicas: 1 },
+    status: { readyReplicas: 0 }
+  };
+  it('ignores the status and versions the controller moves', () => {
+    const now = {
+      ...lws,
+      metadata: { ...lws.metadata, resourceVersion: '9' },
+      status: { readyReplicas: 1 }
+    };
+    expect(
+      changedSinceReview(
+        new Map([['LeaderWorkerSet/a', lws]]),
+        new Map([['LeaderWorkerSet/a', now]])
+      )
+    ).toEqual([]);
+  });
+
+  it('names an object whose content changed, appeared or went', () => {
+    const scaled = { ...lws, spec: { replicas: 2 } };
+    expect(
+      changedSinceReview(
+        new Map<string, KubernetesObject | null>([
+          ['LeaderWorkerSet/a', lws],
+          ['Service/a-leader', null],
+          ['Service/b', { kind: 'Service', metadata: { name: 'b' } }]
+        ]),
+        new Map<string, KubernetesObject | null>([
+          ['LeaderWorkerSet/a', scaled],
+          [
+            'Service/a-leader',
+            { kind: 'Service', metadata: { name: 'a-leader' } }
+          ],
+          ['Service/b', null]
+        ])
+      )
+    ).toEqual(['LeaderWorkerSet/a', 'Service/a-leader', 'Service/b']);
   });
 });

@@ -10,6 +10,7 @@ import type {
 } from '../../api/apply';
 import type { IClusterContext } from '../../api/context';
 import { LWS_LABELS } from '../../model/lws';
+import { CHANGED_SINCE_REVIEW } from './editViewModel';
 import { effectText } from './editViews';
 import type { ApplyState } from './viewModel';
 
@@ -61,7 +62,12 @@ export function ApplyStatus(props: IApplyStatusProps): JSX.Element | null {
               ? trans.__(
                   'The cluster context is not available: check the sidebar for the connection.'
                 )
-              : state.message}
+              : state.message.startsWith(CHANGED_SINCE_REVIEW)
+                ? trans.__(
+                    'Nothing was changed: %1 changed in the cluster while you reviewed. Apply changes again to see the new diff.',
+                    state.message.slice(CHANGED_SINCE_REVIEW.length)
+                  )
+                : state.message}
           </p>
         </section>
       );

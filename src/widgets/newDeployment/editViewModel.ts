@@ -23,6 +23,7 @@ import type {
   IManifestsDiff
 } from '../../model/editDeployment';
 import {
+  changedSinceReview,
   editableSpec,
   lwsUpdateEffect,
   manifestsDiff,
@@ -83,6 +84,9 @@ export interface IEditReview {
   /** True when the typed token updates the Secret (never shown in the diff). */
   updatesSecret: string | null;
 }
+
+/** The error message's prefix when the objects changed during the review (then their names). */
+export const CHANGED_SINCE_REVIEW = 'changed-since-review:';
 
 /** Fields an edit keeps: a new name or Service name would make new objects beside the old. */
 const FIXED_FIELDS: ReadonlySet<string> = new Set(['name', 'serviceName']);
@@ -302,9 +306,19 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
         this._setApplyState({ phase: 'cancelled', reason: 'edit-review' });
         return;
       }
+      // The review took the user's time: apply only onto what they saw.
+      const now = await this._readLive(target, objects);
+      const changed = changedSinceReview(review.live, now);
+      if (changed.length > 0) {
+        this._setApplyState({
+          phase: 'error',
+          message: `${CHANGED_SINCE_REVIEW}${changed.join(', ')}`
+        });
+        return;
+      }
       const outcome = await applyDeployment(
         target,
-        pinnedToReviewed(objects, review.live),
+        pinnedToReviewed(objects, now),
         { update: true, onProgress }
       );
       this._setApplyState({
@@ -341,13 +355,7 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
       }
     | { refused: { ref: IObjectRef; refusal: IRefusal }[] }
   > {
-    const live = new Map<string, KubernetesObject | null>();
-    for (const object of objects) {
-      live.set(
-        objectKey(object),
-        object.kind === 'Secret' ? null : await target.get(refOf(object))
-      );
-    }
+    const live = await this._readLive(target, objects);
     const pinned = pinnedToReviewed(objects, live);
     const changes = [];
     const refused = [];
@@ -391,6 +399,21 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
         updatesSecret: secret?.metadata?.name ?? null
       }
     };
+  }
+
+  /** The live objects by `Kind/name` (a Secret is never read: its value stays unread). */
+  private async _readLive(
+    target: IApplyTarget,
+    objects: readonly KubernetesObject[]
+  ): Promise<Map<string, KubernetesObject | null>> {
+    const live = new Map<string, KubernetesObject | null>();
+    for (const object of objects) {
+      live.set(
+        objectKey(object),
+        object.kind === 'Secret' ? null : await target.get(refOf(object))
+      );
+    }
+    return live;
   }
 
   private _fail(reason: string): void {

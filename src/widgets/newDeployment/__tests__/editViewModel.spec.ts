@@ -167,6 +167,32 @@ describe('EditDeploymentViewModel', () => {
     ).toBe('8');
   });
 
+  it('applies over status written during the review, never over a changed spec', async () => {
+    const { model, target } = setup('llama', formMade());
+    await model.loadSession();
+    model.setValues({ gpusPerNode: '8' });
+    const touch = (change: (lws: any) => void) => async () => {
+      const lws = JSON.parse(
+        JSON.stringify(target.objects.get('LeaderWorkerSet/llama'))
+      );
+      change(lws);
+      target.seed(lws);
+      return true;
+    };
+    await model.applyChanges(touch(lws => (lws.status = { readyReplicas: 1 })));
+    const applied = model.applyState;
+    expect(applied.phase === 'done' && applied.outcome.status).toBe('applied');
+    expect(target.applied).toHaveLength(2);
+
+    model.setValues({ gpusPerNode: '4' });
+    await model.applyChanges(touch(lws => (lws.spec.replicas = 3)));
+    expect(model.applyState).toEqual({
+      phase: 'error',
+      message: 'changed-since-review:LeaderWorkerSet/llama'
+    });
+    expect(target.applied).toHaveLength(2);
+  });
+
   it('changes nothing when the review is closed', async () => {
     const { model, target } = setup('llama', formMade());
     await model.loadSession();
