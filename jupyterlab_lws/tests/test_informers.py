@@ -4,9 +4,11 @@ Its behaviour against the real API server is tested in test_live.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from jupyterlab_lws.config import LwsServing
@@ -92,3 +94,41 @@ async def test_only_events_are_bounded_and_the_oldest_go():
     for version in range(20):
         pods._apply({"type": "ADDED", "object": pod(f"p{version}", version + 1)})
     assert len(pods.items) == 20
+
+
+class GoneAlways:
+    """A KubeClient stand-in whose lists succeed and whose every watch answers 410 in-band."""
+
+    namespace = "alice"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def request(self, method: str, path: str, *, query=()) -> httpx.Response:
+        self.calls.append("list")
+        page = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7"}}
+        return httpx.Response(200, json={**page, "items": []})
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, path: str, *, query=(), headers=None):
+        self.calls.append("watch")
+        gone = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired"}}
+        yield httpx.Response(200, content=json.dumps(gone).encode() + b"\n")
+
+
+async def test_a_410_right_after_a_fresh_list_backs_off_instead_of_listing_again():
+    kube = GoneAlways()
+    made = Informer(kube, LwsServing(), "pods", "", lambda _: None)  # type: ignore[arg-type]
+    received: list[dict] = []
+    made.add(lambda message, _: received.append(message))
+    try:
+        for _ in range(500):
+            if any(m["type"] == "state" for m in received):
+                break
+            await asyncio.sleep(0.01)
+        state = next(m for m in received if m["type"] == "state")
+        assert (state["state"], state["error"]["code"]) == ("retrying", 410)
+        # One list, one watch, then a wait: no list storm while the API server answers 410.
+        assert kube.calls == ["list", "watch"]
+    finally:
+        await made.aclose()
