@@ -28,6 +28,7 @@ const cluster = readCluster();
 const namespace = cluster.accounts.editor.namespace;
 const names = ['bench-conn-a', 'bench-conn-b', 'bench-conn-c'];
 const port = 18883;
+const liveSockets = new Set();
 
 function kubectl(args, input) {
   return execFileSync(
@@ -171,6 +172,13 @@ try {
   );
   page.on('requestfinished', r => open.delete(r));
   page.on('requestfailed', r => open.delete(r));
+  // The live channel (docs/live-channel.md): one WebSocket for every watch and followed log.
+  page.on('websocket', socket => {
+    if (socket.url().includes('/lws/api/live')) {
+      liveSockets.add(socket);
+      socket.on('close', () => liveSockets.delete(socket));
+    }
+  });
   await page.goto(`http://127.0.0.1:${port}/lab?reset`);
   await page.waitForFunction(() => window.jupyterapp !== undefined, null, {
     timeout: 120_000
@@ -239,7 +247,7 @@ try {
     console.log(
       `  ${r.state.padEnd(32)} p50 ${r.p50.toFixed(1).padStart(7)} ms (x${(r.p50 / base.p50).toFixed(2)})  ` +
         `p95 ${r.p95.toFixed(1).padStart(7)} ms (x${(r.p95 / base.p95).toFixed(2)})  ` +
-        `long-lived extension requests: ${r.held}`
+        `long-lived extension requests: ${r.held}, live WebSockets: ${r.sockets}`
     );
   }
 } finally {
@@ -252,5 +260,10 @@ try {
 async function stats(page, open) {
   await settle(open);
   const { sorted, held } = await measure(page, open);
-  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), held };
+  return {
+    p50: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    held,
+    sockets: liveSockets.size
+  };
 }

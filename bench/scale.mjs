@@ -253,7 +253,13 @@ async function readyGroups() {
 }
 
 /** Counts what the page sends to the extension, by kind, from `since` on. */
+// What the page sent: a REST URL, or `live <op> <resource or pod>` for a message on the live
+// channel's WebSocket (a subscribe is a list and a watch upstream, unless the server's informer
+// already runs).
 function classify(url) {
+  if (url.startsWith('live ')) {
+    return url.split(' ').slice(0, 2).join(' ');
+  }
   if (url.includes('/lws/api/watches') || /[?&]watch=(1|true)/.test(url)) {
     return 'watch';
   }
@@ -406,8 +412,34 @@ async function main() {
         sent.push(r.url());
       }
     });
-    // When the first list of the namespace's pods has arrived in the page.
+    // When the first list of the namespace's pods has arrived in the page: a REST list, or the
+    // snapshot of a pods subscription on the live channel (docs/live-channel.md).
     let podsListedAt = null;
+    page.on('websocket', socket => {
+      if (!socket.url().includes('/lws/api/live')) {
+        return;
+      }
+      const podSubscriptions = new Set();
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload));
+        sent.push(
+          `live ${message.op} ${message.resource ?? message.pod ?? message.id}`
+        );
+        if (message.op === 'subscribe' && message.resource === 'pods') {
+          podSubscriptions.add(message.id);
+        }
+      });
+      socket.on('framereceived', ({ payload }) => {
+        const text = String(payload);
+        if (podsListedAt !== null || !text.includes('"snapshot"')) {
+          return;
+        }
+        const message = JSON.parse(text);
+        if (message.type === 'snapshot' && podSubscriptions.has(message.id)) {
+          podsListedAt = Date.now();
+        }
+      });
+    });
     page.on('requestfinished', r => {
       const url = r.url();
       if (
