@@ -141,13 +141,18 @@ export async function confirmReplace(
   return result.button.accept;
 }
 
-/** Asks before resetting the form to the profile's defaults. */
-export async function confirmReset(trans: TranslationBundle): Promise<boolean> {
+/** Asks before resetting the form (to the profile's defaults, or to the edited deployment). */
+export async function confirmReset(
+  trans: TranslationBundle,
+  editing = false
+): Promise<boolean> {
   const result = await showDialog({
     title: trans.__('Reset the form?'),
-    body: trans.__(
-      'All fields go back to the cluster profile’s defaults; the draft is replaced.'
-    ),
+    body: editing
+      ? trans.__('All fields go back to the deployment as it is.')
+      : trans.__(
+          'All fields go back to the cluster profile’s defaults; the draft is replaced.'
+        ),
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.warnButton({ label: trans.__('Reset') })

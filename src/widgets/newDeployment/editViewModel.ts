@@ -256,6 +256,27 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
     super.setValues(kept);
   }
 
+  /** A YAML edit may not rename what is edited either: the fixed fields are put back. */
+  editYaml(text: string): void {
+    super.editYaml(text);
+    const initial = this._initial;
+    if (
+      initial &&
+      [...FIXED_FIELDS].some(
+        field =>
+          this.values[field as keyof IFormValues] !==
+          initial[field as keyof IFormValues]
+      )
+    ) {
+      const kept = { ...this.values };
+      for (const field of FIXED_FIELDS) {
+        (kept as Record<string, unknown>)[field] =
+          initial[field as keyof IFormValues];
+      }
+      this._setValues(kept);
+    }
+  }
+
   /**
    * Dry run of the new objects (against the versions read now), the diff and LWS's reaction
    * for `confirmEdit` to show, then the apply; the outcome lands in {@link applyState}.

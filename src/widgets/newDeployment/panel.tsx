@@ -169,11 +169,13 @@ export class NewDeploymentPanel extends SplitPanel {
             ? trans.__('Back to the deployment as it is')
             : trans.__('Back to the cluster profile’s defaults'),
           onClick: () =>
-            void confirmReset(trans).then(reset => {
-              if (reset) {
-                this.model.reset();
+            void confirmReset(trans, editOf(this.model) !== null).then(
+              reset => {
+                if (reset) {
+                  this.model.reset();
+                }
               }
-            })
+            )
         })
       }
     ];

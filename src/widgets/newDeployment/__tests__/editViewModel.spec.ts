@@ -144,6 +144,18 @@ describe('EditDeploymentViewModel', () => {
     expect(model.values.name).toBe('llama');
     expect(model.isFixed('name')).toBe(true);
 
+    // Nor through the YAML (whose other changes are taken).
+    await new Promise(resolve => setTimeout(resolve, 5));
+    expect(model.specYaml).toContain('gpusPerNode: 8');
+    model.editYaml(
+      model.specYaml
+        .replace('name: llama', 'name: other')
+        .replace('gpusPerNode: 8', 'gpusPerNode: 2')
+    );
+    expect(model.values.name).toBe('llama');
+    expect(model.values.gpusPerNode).toBe('2');
+    model.setValues({ gpusPerNode: '8' });
+
     const reviews: IEditReview[] = [];
     await model.applyChanges(async review => {
       reviews.push(review);
