@@ -31,8 +31,13 @@ step "server extension (pytest, real API server)"
 python3 -m pytest -q jupyterlab_lws
 
 step "UI (Galata, Chromium, real cluster)"
+rm -rf ui-tests/.scan  # what the secrets scan reads: this run's logs and browser state only
 (cd ui-tests && CI=${CI:-true} npx playwright test \
-  && CI=${CI:-true} npx playwright test -c playwright.restricted.config.js)
+  && CI=${CI:-true} npx playwright test -c playwright.restricted.config.js \
+  && CI=${CI:-true} npx playwright test -c playwright.restart.config.js)
+
+step "secrets scan of what the UI run wrote (no test token anywhere)"
+python3 scripts/secrets_scan.py
 
 step "release wheel, and the oldest supported JupyterLab (scripts/compat.sh)"
 bash scripts/compat.sh
