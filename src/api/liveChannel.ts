@@ -342,7 +342,6 @@ export class LiveChannel implements IDisposable {
       if (this._socket !== socket) {
         return;
       }
-      this._attempt = 0;
       this._setState('open', null);
       for (const [id, sub] of this._subs) {
         this._send({ ...sub.request, id });
@@ -369,6 +368,9 @@ export class LiveChannel implements IDisposable {
     if (!message) {
       return;
     }
+    // The server answers: the next loss waits the shortest time again. (Not on open: a server
+    // that accepts and closes at once must not be asked again and again without a wait.)
+    this._attempt = 0;
     const sub = message.id !== undefined ? this._subs.get(message.id) : null;
     if (!sub) {
       if (message.type === 'error') {

@@ -5,6 +5,7 @@
  * An API change and new log lines reach the DOM over it.
  */
 import { expect, test } from '@jupyterlab/galata';
+import type { WebSocketRoute } from '@playwright/test';
 import { appendFileSync } from 'fs';
 
 import { kubectl, userNamespace } from './helpers/cluster';
@@ -139,6 +140,59 @@ test.describe('the live channel', () => {
       expect(connections.liveSockets).toBe(1);
     } finally {
       remove(...NAMES);
+    }
+  });
+
+  test('a lost socket shows the banner, reconnects by itself, and the fresh snapshot brings what changed meanwhile', async ({
+    page
+  }) => {
+    const name = 'ui-conn-reconnect';
+    remove(name);
+    deploy({ name });
+    // The live socket passes through the test, which can cut it and refuse new ones.
+    const routes: WebSocketRoute[] = [];
+    let refusing = false;
+    await page.routeWebSocket(/\/lws\/api\/live/, socket => {
+      if (refusing) {
+        void socket.close({ code: 4000, reason: 'test: server away' });
+        return;
+      }
+      socket.connectToServer();
+      routes.push(socket);
+    });
+    const lws = new LwsHelper(page);
+    const deployments = lws.deployments();
+    const banner = page.getByTestId('lws-watch-error');
+    try {
+      await lws.openSidebar();
+      await expect(deployments.rowReady(name)).toHaveText('1/1 ready', {
+        timeout: 60_000
+      });
+      await deployments.open(name);
+      expect(routes).toHaveLength(1);
+
+      refusing = true;
+      await routes[0].close({ code: 4000, reason: 'test: connection lost' });
+      // One banner in the sidebar and one in the deployment's tab.
+      await expect(banner).toHaveCount(2);
+      await expect(banner.first()).toContainText('reconnecting…');
+      // A change while the socket is away, then the server is back.
+      kubectl([
+        'patch',
+        LWS,
+        name,
+        '-n',
+        userNamespace,
+        '--type=merge',
+        '-p',
+        '{"spec":{"replicas":2}}'
+      ]);
+      refusing = false;
+      await expect(banner).toHaveCount(0, { timeout: 30_000 });
+      await expect(deployments.rowReady(name)).toHaveText(/\/2 ready$/);
+      expect(routes).toHaveLength(2);
+    } finally {
+      remove(name);
     }
   });
 });

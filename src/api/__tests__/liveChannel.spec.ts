@@ -302,6 +302,29 @@ describe('LiveChannel', () => {
     channel.dispose();
   });
 
+  it('waits longer each time a server accepts and closes at once, and shortest again once it answers', () => {
+    const { channel, sockets, last } = setUp();
+    channel.subscribe(
+      { op: 'subscribe', resource: 'pods' },
+      { message: () => undefined }
+    );
+    for (let attempt = 0; attempt < 3; attempt++) {
+      last().open();
+      last().drop(1011);
+      const before = sockets.length;
+      jest.advanceTimersByTime(reconnectDelay(attempt, 0) - 1);
+      expect(sockets).toHaveLength(before);
+      jest.advanceTimersByTime(1);
+      expect(sockets).toHaveLength(before + 1);
+    }
+    last().open();
+    last().receive({ type: 'snapshot', id: 's1', items: [] });
+    last().drop(1011);
+    jest.advanceTimersByTime(reconnectDelay(0, 0));
+    expect(sockets).toHaveLength(5);
+    channel.dispose();
+  });
+
   it('stays closed after a loss when only logs were open', () => {
     const { channel, sockets, last } = setUp();
     channel.subscribe({ op: 'log', pod: 'p' }, { message: () => undefined });
