@@ -461,9 +461,9 @@ function stateText(
 
 /**
  * The shown lines, rendered as a window over a spacer as tall as all of them. Scrolling to
- * the bottom follows new lines; scrolling up stops following.
+ * the bottom follows new lines; scrolling up stops following. (Also the group log's.)
  */
-function VirtualLog(props: {
+export function VirtualLog(props: {
   search: LogSearch;
   separators: ReadonlySet<number>;
   version: number;

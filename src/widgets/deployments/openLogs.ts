@@ -2,6 +2,7 @@ import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { DeploymentsViewModel } from './DeploymentsViewModel';
+import type { GroupLogView } from './GroupLogView';
 import type { LogsView } from './LogsView';
 
 /** Arguments of the open-logs command. */
@@ -36,6 +37,49 @@ export function logsOpener(
       model,
       deployment,
       pod,
+      tailLines: tailLines(),
+      trans
+    });
+    open.add(view);
+    view.disposed.connect(() => open.delete(view));
+    shell.add(view, 'main');
+    shell.activateById(view.id);
+    return view;
+  };
+}
+
+/** Arguments of opening a group's merged log. */
+export interface IOpenGroupLogArgs {
+  deployment: string;
+  group: number;
+}
+
+/**
+ * Returns a function that shows the merged log of a group (all its pods, in time order) in
+ * the main area: the tab already showing that group is activated, otherwise a new
+ * {@link GroupLogView} opens (its code is loaded on first use).
+ */
+export function groupLogOpener(
+  shell: JupyterFrontEnd.IShell,
+  model: DeploymentsViewModel,
+  trans: TranslationBundle,
+  tailLines: () => number
+): (args: IOpenGroupLogArgs) => Promise<GroupLogView> {
+  const open = new Set<GroupLogView>();
+  return async ({ deployment, group }) => {
+    const existing = [...open].find(
+      view => view.deployment === deployment && view.group === group
+    );
+    if (existing?.isAttached) {
+      shell.activateById(existing.id);
+      return existing;
+    }
+    existing?.dispose();
+    const { GroupLogView } = await import('./GroupLogView');
+    const view = new GroupLogView({
+      model,
+      deployment,
+      group,
       tailLines: tailLines(),
       trans
     });

@@ -199,6 +199,26 @@ export class DeploymentsHelper {
     await this.confirm(label);
   }
 
+  /** The "Group log" button of a group: all its pods' logs in one view. */
+  groupLogButton(index: number): Locator {
+    return this.detail().getByTestId(`lws-group-log-${index}`);
+  }
+
+  /** The merged log view of a group in the main area (`data-group`). */
+  groupLog(): Locator {
+    return this.page.getByTestId('lws-group-log');
+  }
+
+  /** The merged view's shown lines: `time role │ text`, in time order. */
+  groupLogLines(): Locator {
+    return this.groupLog().getByTestId('lws-log-line');
+  }
+
+  /** The pods the merged view follows (`data-pod`, `data-state`: e.g. streaming). */
+  groupLogPods(): Locator {
+    return this.groupLog().getByTestId('lws-group-log-pod');
+  }
+
   /** The log view in the main area. */
   logs(): Locator {
     return this.page.getByTestId('lws-logs');
