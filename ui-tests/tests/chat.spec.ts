@@ -260,11 +260,9 @@ test.describe('the smoke-test chat with a real engine', () => {
       await page.setViewportSize({ width: 1100, height: 900 });
       await page.mouse.move(0, 0);
       await chat.panel.screenshot({ path: join(images, 'chat.png') });
-      // The dark theme, for review next to it (not in the README).
+      // The same in the dark theme (docs/images/chat-dark.png).
       await page.theme.setDarkTheme();
-      await chat.panel.screenshot({
-        path: test.info().outputPath('chat-dark.png')
-      });
+      await chat.panel.screenshot({ path: join(images, 'chat-dark.png') });
       await page.theme.setLightTheme();
       await page.setViewportSize({ width: 1024, height: 768 });
     }

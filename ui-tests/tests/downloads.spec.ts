@@ -74,10 +74,10 @@ test.describe('model downloads', () => {
         await downloads.section.screenshot({
           path: join(images, 'downloads.png')
         });
-        // The same in the dark theme, for review (not in the README).
+        // The same in the dark theme (docs/images/downloads-dark.png).
         await page.theme.setDarkTheme();
         await downloads.section.screenshot({
-          path: test.info().outputPath('downloads-dark.png')
+          path: join(images, 'downloads-dark.png')
         });
         await page.theme.setLightTheme();
       }

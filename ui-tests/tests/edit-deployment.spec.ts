@@ -5,6 +5,8 @@
  * hand-written deployment (the LWS project's sglang example, applied by the admin) opens
  * with what could be read, says what the form cannot express, and keeps Apply off.
  */
+import AxeBuilder from '@axe-core/playwright';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { expect, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
@@ -70,6 +72,24 @@ function sglangExample(name: string): string {
     );
 }
 
+/** axe-core's serious and critical findings in `selector` (WCAG 2.1 AA). */
+async function seriousViolations(
+  page: IJupyterLabPageFixture,
+  selector: string
+): Promise<string[]> {
+  // JupyterLab's <body> is 0 px high; axe then skips colour contrast (see accessibility.spec).
+  await page.evaluate(() => {
+    document.body.style.height = '100vh';
+  });
+  const results = await new AxeBuilder({ page })
+    .include(selector)
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return results.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap(v => v.nodes.map(node => `${v.id} ${node.target.join(' ')}`));
+}
+
 function leaderContainer(name: string): any {
   return getObject(LWS, name)?.spec.leaderWorkerTemplate.leaderTemplate.spec
     .containers[0];
@@ -125,6 +145,13 @@ test.describe('edit a deployment', () => {
         before.metadata.generation
       );
 
+      // The review reads well in both themes (the diff's tints under the normal text).
+      for (const theme of ['dark', 'light']) {
+        await (theme === 'dark'
+          ? page.theme.setDarkTheme()
+          : page.theme.setLightTheme());
+        expect(await seriousViolations(page, '.jp-Dialog-content')).toEqual([]);
+      }
       if (process.env.LWS_UPDATE_SCREENSHOTS) {
         // The README's pictures of the review (docs/images/edit-diff*.png), light and dark.
         const images = join(ROOT, 'docs', 'images');

@@ -876,6 +876,13 @@ test.describe('sidebar deployments against the local cluster', () => {
         const docs = join(__dirname, '..', '..', 'docs', 'images');
         mkdirSync(docs, { recursive: true });
         copyFileSync(shot, join(docs, 'sidebar.png'));
+        // The same list in the dark theme (docs/images/sidebar-dark.png).
+        await page.theme.setDarkTheme();
+        await page.mouse.move(0, 0);
+        await deployments
+          .content()
+          .screenshot({ path: join(docs, 'sidebar-dark.png') });
+        await page.theme.setLightTheme();
       }
 
       // The detail of the failed one, for review next to the list.

@@ -158,6 +158,8 @@ export async function confirmEdit(
                 className="jp-lws-EditReview-diff"
                 data-testid="lws-edit-diff"
                 aria-label={trans.__('Changes to the manifests')}
+                // Scrollable: reachable with the keyboard (axe: scrollable-region-focusable).
+                tabIndex={0}
               >
                 {review.diff.text.split('\n').map((line, index) => (
                   <span key={index} className={diffLineClass(line)}>
