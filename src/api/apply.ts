@@ -40,6 +40,8 @@ export type RefusalKind =
   | 'quota'
   /** An admission webhook (e.g. LWS's own validation) denied the object. */
   | 'webhook'
+  /** A ValidatingAdmissionPolicy of the cluster denied the object. */
+  | 'policy'
   /** The API server's validation (names, values, unknown fields). */
   | 'invalid'
   /** Fields of an existing object are managed by another tool (server-side apply). */
@@ -64,6 +66,8 @@ export interface IRefusal {
   causes: { field?: string; message: string }[];
   /** Conflicts: the other field managers. */
   managers?: string[];
+  /** An admission policy's denial: the policy's name. */
+  policy?: string;
 }
 
 /** One step of an apply, for progress display. */
@@ -443,7 +447,13 @@ export function classifyApiError(
     causes
   };
   const isKubeStatus = body.kind === 'Status';
-  if (/admission webhook .* denied the request/.test(message)) {
+  const policy = /ValidatingAdmissionPolicy '([^']+)'.* denied request/.exec(
+    message
+  );
+  if (policy) {
+    refusal.kind = 'policy';
+    refusal.policy = policy[1];
+  } else if (/admission webhook .* denied the request/.test(message)) {
     refusal.kind = 'webhook';
   } else if (reason.status === 403 && !isKubeStatus) {
     refusal.kind = 'proxy';

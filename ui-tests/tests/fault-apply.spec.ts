@@ -152,6 +152,9 @@ test.describe('an apply that fails after its dry run passed', () => {
         `^Service ${SERVICE} does not exist: it was not created.*${DENIAL}`
       )
     ]);
+    await expect(objects.nth(2)).toContainText(
+      `The cluster’s admission policy ${POLICY} rejected it.`
+    );
     await expect(objects.nth(2)).toHaveAttribute('data-state', 'not-applied');
     expect(await page.content()).not.toContain(TOKEN);
     // For scripts/secrets_scan.py: the token must be nowhere in what the browser kept.

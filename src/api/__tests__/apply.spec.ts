@@ -513,6 +513,15 @@ describe('classifyApiError', () => {
         )
       ).kind
     ).toBe('webhook');
+    // The API server's words for a ValidatingAdmissionPolicy denial (seen on v1.34, 422).
+    const policy = classifyApiError(
+      status(
+        422,
+        'Invalid',
+        `services "x-leader" is forbidden: ValidatingAdmissionPolicy 'no-lb' with binding 'no-lb' denied request: no load balancers`
+      )
+    );
+    expect([policy.kind, policy.policy]).toEqual(['policy', 'no-lb']);
     expect(
       classifyApiError(
         status(403, 'Forbidden', 'pods "x" is forbidden: exceeded quota: gpu')

@@ -372,6 +372,11 @@ function refusalSummary(
       return trans.__(
         'The cluster’s admission check (the LeaderWorkerSet controller’s validation) rejected it.'
       );
+    case 'policy':
+      return trans.__(
+        'The cluster’s admission policy %1 rejected it.',
+        refusal.policy ?? ''
+      );
     case 'invalid':
       return trans.__('The cluster found the object invalid.');
     case 'conflict':
