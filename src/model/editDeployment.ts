@@ -365,6 +365,41 @@ export function manifestsDiff(
   return { text: parts.join('\n'), changed };
 }
 
+/** One field of the spec that an edit changes, its values as text. */
+export interface ISpecChange {
+  field: string;
+  before: string;
+  after: string;
+}
+
+/**
+ * The fields whose values differ between two resolved specs, in the spec's field order: the
+ * one-line summary above the manifests diff (whose long lines hide what changed in them).
+ */
+export function specChanges(
+  before: IDeploymentSpec,
+  after: IDeploymentSpec
+): ISpecChange[] {
+  const text = (value: unknown): string =>
+    value === undefined
+      ? '—'
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
+  const fields = [...new Set([...Object.keys(after), ...Object.keys(before)])];
+  return fields
+    .filter(
+      field =>
+        JSON.stringify(before[field as keyof IDeploymentSpec]) !==
+        JSON.stringify(after[field as keyof IDeploymentSpec])
+    )
+    .map(field => ({
+      field,
+      before: text(before[field as keyof IDeploymentSpec]),
+      after: text(after[field as keyof IDeploymentSpec])
+    }));
+}
+
 /** What the LWS controller does with an update of the LeaderWorkerSet. */
 export interface ILwsUpdateEffect {
   /**

@@ -8,6 +8,7 @@ import {
   lwsUpdateEffect,
   manifestsDiff,
   pinnedToReviewed,
+  specChanges,
   unexpressedSettings,
   withoutDerived
 } from '../editDeployment';
@@ -351,5 +352,18 @@ describe('changedSinceReview', () => {
         ])
       )
     ).toEqual(['LeaderWorkerSet/a', 'Service/a-leader', 'Service/b']);
+  });
+});
+
+describe('specChanges', () => {
+  it('lists the fields that differ, as text', () => {
+    const before = resolved(SPEC);
+    const after = resolved({ ...SPEC, gpusPerNode: 8, engineArgs: ['--x'] });
+    expect(specChanges(before, after)).toEqual([
+      { field: 'gpusPerNode', before: '4', after: '8' },
+      { field: 'tensorParallel', before: '4', after: '8' },
+      { field: 'engineArgs', before: '[]', after: '["--x"]' }
+    ]);
+    expect(specChanges(before, before)).toEqual([]);
   });
 });

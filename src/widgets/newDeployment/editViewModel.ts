@@ -19,6 +19,7 @@ import { Resources } from '../../api/resources';
 import { FIELD_MANAGER } from '../../api/kube';
 import type {
   IEditableSpec,
+  ISpecChange,
   ILwsUpdateEffect,
   IManifestsDiff
 } from '../../model/editDeployment';
@@ -29,6 +30,7 @@ import {
   manifestsDiff,
   objectKey,
   pinnedToReviewed,
+  specChanges,
   unexpressedSettings,
   withoutDerived
 } from '../../model/editDeployment';
@@ -81,8 +83,10 @@ export interface IEditReview {
   diff: IManifestsDiff;
   /** What LWS does with the change; null when the LWS does not change. */
   effect: ILwsUpdateEffect | null;
-  /** True when the typed token updates the Secret (never shown in the diff). */
+  /** The Secret the typed token updates (its value never shown), or null. */
   updatesSecret: string | null;
+  /** The spec's fields that change: the summary above the diff. */
+  specChanges: ISpecChange[];
 }
 
 /** The error message's prefix when the objects changed during the review (then their names). */
@@ -183,6 +187,7 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
       });
       this._initial = values;
       this._setValues(values);
+      this._initialSpec = this.advice.resolved ?? null;
       // The manifests the form would write for the deployment as read, against the live ones.
       const resolved = this.advice.resolved;
       const rebuilt = resolved
@@ -417,7 +422,11 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
                 lwsChange.after as ILeaderWorkerSet
               )
             : null,
-        updatesSecret: secret?.metadata?.name ?? null
+        updatesSecret: secret?.metadata?.name ?? null,
+        specChanges:
+          this._initialSpec && this.advice.resolved
+            ? specChanges(this._initialSpec, this.advice.resolved)
+            : []
       }
     };
   }
@@ -447,6 +456,7 @@ export class EditDeploymentViewModel extends NewDeploymentViewModel {
   private _session: IEditSession | null = null;
   private _sessionError: string | null = null;
   private _initial: IFormValues | null = null;
+  private _initialSpec: IResolvedSpec | null = null;
 }
 
 /** The edit model behind a form, or null for a new deployment's form. */

@@ -142,6 +142,19 @@ export async function confirmEdit(
           </p>
         ) : (
           <>
+            {review.specChanges.length > 0 && (
+              <ul
+                className="jp-lws-EditReview-changes"
+                data-testid="lws-edit-spec-changes"
+              >
+                {review.specChanges.map(change => (
+                  <li key={change.field}>
+                    <code>{change.field}</code>: {change.before} →{' '}
+                    {change.after}
+                  </li>
+                ))}
+              </ul>
+            )}
             <p data-testid="lws-edit-effect">
               {effectText(review.effect, trans)}
             </p>

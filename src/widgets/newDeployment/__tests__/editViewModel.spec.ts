@@ -165,6 +165,10 @@ describe('EditDeploymentViewModel', () => {
     expect(reviews[0].diff.changed).toEqual(['LeaderWorkerSet/llama']);
     expect(reviews[0].diff.text).toMatch(/^\+\s+nvidia\.com\/gpu: "?8"?$/m);
     expect(reviews[0].effect?.kind).toBe('rolling-update');
+    expect(reviews[0].specChanges).toEqual([
+      { field: 'gpusPerNode', before: '4', after: '8' },
+      { field: 'tensorParallel', before: '4', after: '8' }
+    ]);
     const state = model.applyState;
     expect(state.phase === 'done' && state.outcome.status).toBe('applied');
     // Applied onto the versions that were reviewed.
