@@ -18,7 +18,13 @@ const PORT = 8890;
 
 module.exports = {
   ...baseConfig,
-  testMatch: ['sidebar.spec.ts', 'new-deployment.spec.ts', 'chat.spec.ts'],
+  // yaml-lint: @codemirror/lint is bundled and must work with JupyterLab 4.2's CodeMirror.
+  testMatch: [
+    'sidebar.spec.ts',
+    'new-deployment.spec.ts',
+    'yaml-lint.spec.ts',
+    'chat.spec.ts'
+  ],
   outputDir: 'test-results/oldest',
   reporter: [['list']],
   use: {

@@ -12,8 +12,9 @@ export interface ISpecMark {
   /** Offsets [from, to) in the text; `from === to` marks a point. */
   from: number;
   to: number;
-  /** The 1-based line `from` is on. */
+  /** The 1-based line and column of `from`. */
   line: number;
+  column: number;
   severity: Severity;
   /** The issue's rule id. */
   id: string;
@@ -39,10 +40,15 @@ export function markSpecIssues(
   const marks = issues.map(issue => {
     const range = issueRange(issue, document, text);
     const from = clamp(range[0], text.length);
+    const { line, col } =
+      lines.lineStarts.length > 0
+        ? lines.linePos(from)
+        : { line: 1, col: from + 1 };
     return {
       from,
       to: clamp(Math.max(range[0], range[1]), text.length),
-      line: lines.lineStarts.length > 0 ? lines.linePos(from).line : 1,
+      line,
+      column: col,
       severity: issue.severity,
       id: issue.id,
       ...(issue.field !== undefined ? { field: issue.field } : {}),

@@ -37,7 +37,7 @@ test.describe('new deployment as the read-only account', () => {
       await form.replaceSpecYaml(`name: [${NAME}\nengine: vllm\n`);
       await expect(form.previewErrors()).toContainText('YAML syntax');
       await expect(form.previewErrors()).toContainText(
-        /line \d+, column \d+: Flow sequence .* must .* end with a \]/
+        /Line \d+, column \d+: YAML syntax: Flow sequence .* must .* end with a \]/
       );
       await expect(form.deployButton()).toBeDisabled();
       await expect(form.deployBlocker()).toContainText('not applied');

@@ -60,7 +60,7 @@ describe('markSpecIssues', () => {
   it('marks the word a syntax error points at, such as a repeated key', () => {
     const text = 'name: llama\nnodes: 2\ngpusPerNode: 4\nnodes: 3\n';
     const [mark] = marksOf(text);
-    expect(mark).toMatchObject({ id: 'yaml-syntax', line: 4 });
+    expect(mark).toMatchObject({ id: 'yaml-syntax', line: 4, column: 1 });
     expect(covered(text, mark)).toBe('nodes');
     expect(mark.message).toBe('YAML syntax: Map keys must be unique');
   });
@@ -71,6 +71,7 @@ describe('markSpecIssues', () => {
     expect(mark).toMatchObject({
       id: 'invalid-type',
       line: 3,
+      column: 1,
       severity: 'error',
       field: 'storage'
     });

@@ -52,8 +52,8 @@ export function AdvicePanel(props: IAdvicePanelProps): JSX.Element {
           data-testid="lws-advice-edit-rejected"
         >
           {trans._n(
-            'Your YAML edit is not applied: %1 problem, under the editor. This advice is about the form as it was.',
-            'Your YAML edit is not applied: %1 problems, under the editor. This advice is about the form as it was.',
+            'Your YAML edit is not applied: %1 problem, marked in the YAML editor. This advice is about the form as it was.',
+            'Your YAML edit is not applied: %1 problems, marked in the YAML editor. This advice is about the form as it was.',
             props.rejectedEdit
           )}
         </p>

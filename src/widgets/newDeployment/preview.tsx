@@ -136,14 +136,25 @@ export class YamlPreview extends Widget {
       return;
     }
     this._shownMarks = marks;
-    const diagnostics = marks.map((mark): Diagnostic => ({
-      from: mark.from,
-      to: mark.to,
-      // Each keeps the edit out of the form (an unknown field too): all are errors here.
-      severity: 'error',
-      source: 'jupyterlab-lws',
-      message: translateData(this._trans, mark.message)
-    }));
+    const diagnostics = marks.map((mark): Diagnostic => {
+      const message = translateData(this._trans, mark.message);
+      return {
+        from: mark.from,
+        to: mark.to,
+        // Each keeps the edit out of the form (an unknown field too): all are errors here.
+        severity: 'error',
+        source: 'jupyterlab-lws',
+        message,
+        // As text, in an element style/new-deployment.css can find: JupyterLab attaches
+        // editor tooltips to the page's body, outside this widget.
+        renderMessage: () => {
+          const node = document.createElement('span');
+          node.className = 'jp-lws-LintMessage';
+          node.textContent = message;
+          return node;
+        }
+      };
+    });
     view.dispatch(setDiagnostics(view.state, diagnostics));
   }
 
@@ -307,11 +318,18 @@ function PreviewHeader(props: {
                 data-issue={mark.id}
                 data-line={mark.line}
               >
-                {trans.__(
-                  'Line %1: %2',
-                  mark.line,
-                  translateData(trans, mark.message)
-                )}
+                {mark.id === 'yaml-syntax'
+                  ? trans.__(
+                      'Line %1, column %2: %3',
+                      mark.line,
+                      mark.column,
+                      translateData(trans, mark.message)
+                    )
+                  : trans.__(
+                      'Line %1: %2',
+                      mark.line,
+                      translateData(trans, mark.message)
+                    )}
               </li>
             ))}
           </ul>
