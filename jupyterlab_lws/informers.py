@@ -366,7 +366,10 @@ class Informer:
                     continue  # list again once, at once
                 error = _status(410, "Expired", "the resourceVersion of a fresh list is gone")
             except _Failed as failure:
-                if failure.status["code"] in _FINAL_CODES:
+                # A refusal ends the subscription, unless the informer is already retrying: an
+                # API server that is starting again answers 403 (its RBAC caches not synced yet)
+                # or 404 (a CRD not served yet) for a moment (issue 16, the restart fault test).
+                if failure.status["code"] in _FINAL_CODES and self.state != "retrying":
                     self._end(failure.status)
                     return
                 error = failure.status
