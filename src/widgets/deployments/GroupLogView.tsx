@@ -231,7 +231,7 @@ export class GroupLogView extends ReactWidget {
   private _connect(): void {
     const { model, trans, tailLines } = this._options;
     const source = model.namespace.logs;
-    if (!source) {
+    if (!source || this._log) {
       return;
     }
     this._log = new GroupLog({
@@ -256,10 +256,12 @@ export class GroupLogView extends ReactWidget {
   }
 
   private _onModelChanged(): void {
-    const log = this._log;
-    if (!log) {
+    if (!this._log) {
+      // The namespace's log transport comes with its context: connect once it is there.
+      this._connect();
       return;
     }
+    const log = this._log;
     const { model, deployment, group } = this._options;
     const overview = model.overview(deployment);
     const status = overview?.status.groups.find(g => g.index === group);
