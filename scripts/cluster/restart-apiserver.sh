@@ -89,14 +89,36 @@ for document in documents:
             saved.write(str(process.pid))
         print(f"started {name} (pid {process.pid})")
 PY
+  local since
+  since=$(date -u +%s)
   for _ in $(seq 1 180); do
     if "$kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then
       echo "kube-apiserver ready (pid $(cat "$pidfile"))"
+      leaders_renewed "$since"
       return 0
     fi
     sleep 0.5
   done
   die "kube-apiserver did not become ready within 90 s (see $dir/logs/kube-apiserver.log)"
+}
+
+# Pods are scheduled and garbage collected again only once the controller manager and the
+# scheduler (restarted, or reconnected) hold their leader leases: wait until both were renewed.
+leaders_renewed() {
+  local since=$1 lease renewed
+  for lease in kube-controller-manager kube-scheduler; do
+    for _ in $(seq 1 120); do
+      renewed=$("$kubectl" --kubeconfig "$kubeconfig" get lease "$lease" -n kube-system \
+        -o jsonpath='{.spec.renewTime}' 2>/dev/null || true)
+      if [ -n "$renewed" ] && [ "$(date -u -d "$renewed" +%s)" -ge "$since" ]; then
+        break
+      fi
+      sleep 0.5
+    done
+    [ -n "$renewed" ] && [ "$(date -u -d "$renewed" +%s)" -ge "$since" ] \
+      || die "$lease did not renew its leader lease within 60 s (see $dir/logs/$lease.log)"
+  done
+  echo "kube-controller-manager and kube-scheduler lead again"
 }
 
 case "${1:-restart}" in
