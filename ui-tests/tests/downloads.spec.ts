@@ -67,9 +67,11 @@ test.describe('model downloads', () => {
         '/s'
       );
       if (process.env.LWS_UPDATE_SCREENSHOTS) {
-        // The README's picture of a download in progress (docs/images/downloads.png).
+        // The README's picture of a download in progress (docs/images/downloads.png), wide
+        // enough that the inputs' placeholders are not cut.
         const images = join(__dirname, '..', '..', 'docs', 'images');
         mkdirSync(images, { recursive: true });
+        await page.sidebar.setWidth(360);
         await page.mouse.move(0, 0);
         await downloads.section.screenshot({
           path: join(images, 'downloads.png')

@@ -139,6 +139,10 @@ test.describe('edit a deployment', () => {
       // The Service does not change: it is not in the diff.
       expect(diff).not.toContain('Service/');
       await expect(edit.effect()).toContainText('rolling update');
+      await expect(edit.specChanges()).toHaveText([
+        'gpusPerNode: 4 → 8',
+        'tensorParallel: 4 → 8'
+      ]);
       // Nothing is applied before the review is accepted (the controller's status writes
       // move the resourceVersion; the generation counts changes of the spec).
       expect(getObject(LWS, name).metadata.generation).toBe(

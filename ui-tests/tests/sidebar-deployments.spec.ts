@@ -843,7 +843,8 @@ test.describe('sidebar deployments against the local cluster', () => {
     });
     const lws = new LwsHelper(page);
     const deployments = lws.deployments();
-    await page.setViewportSize({ width: 1280, height: 800 });
+    // Taller than the sidebar's content: a screenshot paints only what is in the viewport.
+    await page.setViewportSize({ width: 1280, height: 1000 });
     await lws.openSidebar();
     await page.sidebar.setWidth(360);
     try {

@@ -69,6 +69,11 @@ export class EditDeploymentHelper {
     return this.review().getByTestId('lws-edit-diff');
   }
 
+  /** The summary of the spec's changed fields, one item each, in the review dialog. */
+  specChanges(): Locator {
+    return this.review().getByTestId('lws-edit-spec-changes').locator('li');
+  }
+
   /** What LWS will do, in the review dialog. */
   effect(): Locator {
     return this.review().getByTestId('lws-edit-effect');
