@@ -6,6 +6,7 @@ import type { ILoadingProgress } from '../model/loadingProgress';
 import { modelLoadingProgress } from '../model/loadingProgress';
 import type { ILogOptions } from './kube';
 import { LiveConnectionLost } from './liveChannel';
+import { LwsApiError } from './request';
 import { displayLine, LogTail } from './logTail';
 
 /** What a log stream needs from the transport: {@link LiveLogSource} provides it. */
@@ -46,6 +47,22 @@ export interface ILogStreamOptions {
   previous?: boolean;
   /** Milliseconds over which new lines are gathered into one `changed` (default 100). */
   coalesceMs?: number;
+  /** First wait (ms) before following again a log the cluster broke off (default 1000). */
+  retryMs?: number;
+}
+
+/** The longest wait before following again a log the cluster broke off. */
+const LONGEST_RETRY_MS = 30_000;
+
+/**
+ * True when a log request failed on the cluster's side, not for what it asked: the API server
+ * restarting or unreachable, the stream cut, too many requests. Following again can succeed.
+ */
+export function isPassingFailure(error: unknown): boolean {
+  return (
+    error instanceof LwsApiError &&
+    [429, 500, 502, 503, 504].includes(error.status)
+  );
 }
 
 /**
@@ -58,7 +75,8 @@ export interface ILogStreamOptions {
  *
  * Lines are asked for with their timestamps, so a paused stream resumes where it stopped
  * (`sinceTime`, duplicates of the last second skipped) instead of reading the tail again.
- * A stream paused by a lost connection resumes by itself when the source is back.
+ * A stream paused by a lost connection resumes by itself when the source is back; one the
+ * cluster broke off ({@link isPassingFailure}) follows again after a doubling wait.
  */
 export class LogStream implements IDisposable {
   constructor(options: ILogStreamOptions) {
@@ -183,6 +201,23 @@ export class LogStream implements IDisposable {
     this._abort?.abort();
     this._abort = null;
     this._waitForSource(false);
+    if (this._retry !== null) {
+      clearTimeout(this._retry);
+      this._retry = null;
+    }
+  }
+
+  // Follows again from the last line after a wait that doubles while attempts fail.
+  private _retryLater(): void {
+    const first = this._options.retryMs ?? 1000;
+    const wait = Math.min(LONGEST_RETRY_MS, first * 2 ** this._retries);
+    this._retries += 1;
+    this._retry = setTimeout(() => {
+      this._retry = null;
+      if (this._state === 'paused') {
+        this.resume();
+      }
+    }, wait);
   }
 
   // Follows again when the lost transport is back.
@@ -248,6 +283,7 @@ export class LogStream implements IDisposable {
         }
         this.tail.push([displayLine(text)]);
         this._state = 'streaming';
+        this._retries = 0;
         this._schedule();
       }
       if (!signal.aborted) {
@@ -262,6 +298,10 @@ export class LogStream implements IDisposable {
         // The lines read stay; following goes on from the last one once the source is back.
         this._setState('paused');
         this._waitForSource(true);
+      } else if (follow && isPassingFailure(error)) {
+        // E.g. the API server restarted: the lines read stay, following goes on after a wait.
+        this._setState('paused');
+        this._retryLater();
       } else {
         this._setState('error');
       }
@@ -297,6 +337,8 @@ export class LogStream implements IDisposable {
   }
 
   private _options: ILogStreamOptions;
+  private _retry: ReturnType<typeof setTimeout> | null = null;
+  private _retries = 0;
   private _abort: AbortController | null = null;
   private _waiting = false;
   /** The newest timestamp read, and how many lines carried it. */

@@ -3,6 +3,7 @@ import { Signal } from '@lumino/signaling';
 import type { ILogOptions } from '../kube';
 import { LiveConnectionLost } from '../liveChannel';
 import type { ILogSource } from '../logStream';
+import { LwsApiError } from '../request';
 import { LogStream, splitTimestamp } from '../logStream';
 import { waitFor as waitForCondition } from '../../__tests__/waitFor';
 
@@ -269,6 +270,47 @@ describe('LogStream', () => {
     await waitFor(() => stream.tail.size === 3);
     expect(stream.tail.lines()).toEqual(['first', 'second', 'third']);
     expect(stream.error).toBeNull();
+    stream.dispose();
+  });
+
+  it('a log the cluster broke off is followed again from its last line after a wait', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0,
+      retryMs: 1
+    });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    source.write('2026-01-01T00:00:01Z first');
+    // The API server restarts: the proxy ends the log with a 502, then cannot reach it (503).
+    source.fail(new LwsApiError(502, 'the log was cut', 'LogStreamCut'));
+    await waitFor(() => source.calls.length === 2);
+    expect(source.calls[1].options.sinceTime).toBe('2026-01-01T00:00:01Z');
+    source.fail(new LwsApiError(503, 'not reachable', 'UpstreamUnreachable'));
+    await waitFor(() => source.calls.length === 3);
+    source.write('2026-01-01T00:00:01Z first', '2026-01-01T00:00:02Z second');
+    await waitFor(() => stream.tail.size === 2);
+    expect(stream.tail.lines()).toEqual(['first', 'second']);
+    expect(stream.state).toBe('streaming');
+    stream.dispose();
+  });
+
+  it('a refusal is not retried: it ends with the error', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      retryMs: 1
+    });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    source.fail(new LwsApiError(403, 'forbidden', 'Forbidden'));
+    await waitFor(() => stream.state === 'error');
+    expect(source.calls.length).toBe(1);
     stream.dispose();
   });
 

@@ -453,7 +453,13 @@ function stateText(
     case 'error':
       return trans.__('Cannot read the log: %1', error?.message ?? '');
     case 'paused':
-      return trans.__('Paused, showing the lines read');
+      // With an error the pause is not the user's: the stream follows again by itself.
+      return error
+        ? trans.__(
+            'Interrupted (%1); following again from the last line…',
+            error.message
+          )
+        : trans.__('Paused, showing the lines read');
     case 'stopped':
       return trans.__('Stopped');
   }
