@@ -30,6 +30,7 @@ jest.mock('@jupyterlab/ui-components', () => {
     caretLeftIcon: icon,
     copyIcon: icon,
     deleteIcon: icon,
+    editIcon: icon,
     errorIcon: icon,
     infoIcon: icon,
     refreshIcon: icon,
@@ -157,6 +158,21 @@ describe('DeploymentDetail', () => {
     expect(byTestId(render(), 'lws-action-nccl-off')).not.toBeNull();
     const quiet = managedDeployment({ ncclDebug: null }).lws;
     expect(byTestId(render({ lws: quiet }), 'lws-action-nccl-off')).toBeNull();
+  });
+
+  it('offers Edit when the plugin can open the form, and only with the right to patch', () => {
+    expect(byTestId(render(), 'lws-action-edit')).toBeNull();
+    const edits: string[] = [];
+    const host = render({ onEdit: () => edits.push('edit') });
+    (byTestId(host, 'lws-action-edit') as HTMLButtonElement).click();
+    expect(edits).toEqual(['edit']);
+    const denied = render({
+      onEdit: () => undefined,
+      rights: { scale: true, restart: true, patch: false, remove: true }
+    });
+    expect(
+      (byTestId(denied, 'lws-action-edit') as HTMLButtonElement).disabled
+    ).toBe(true);
   });
 
   it('disables what the service account may not do', () => {
