@@ -69,6 +69,12 @@ class LwsServing(Configurable):
 
     connect_timeout = Float(10.0, help="Seconds to open a connection upstream.").tag(config=True)
 
+    endpoint_answer_timeout = Float(
+        60.0,
+        help="Seconds a model endpoint may take to start its answer (the response headers; "
+        "engines send them as soon as they accept a streamed request) before the proxy answers 504.",
+    ).tag(config=True)
+
     max_connections = Int(
         256,
         help="Upstream connections per client; every open watch or chat stream holds one.",

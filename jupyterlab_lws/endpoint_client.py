@@ -18,15 +18,7 @@ from .allowlist import endpoint_service_problem
 from .config import LwsServing
 from .kube_client import KubeClient, UpstreamError, describe_transport_error, new_http_client
 
-__all__ = ["ANSWER_TIMEOUT_SECONDS", "EndpointClient", "ServiceLookup", "UpstreamTimeout"]
-
-ANSWER_TIMEOUT_SECONDS = 60.0
-"""Seconds a model endpoint may take to start its answer (the response headers).
-
-Engines send a streamed answer's headers as soon as they accept the request (the tokens follow
-as they are made), so an endpoint that accepted the connection and says nothing for this long
-is stuck; without this bound the proxy would hold the connection for ``stream_timeout``.
-"""
+__all__ = ["EndpointClient", "ServiceLookup", "UpstreamTimeout"]
 
 
 class UpstreamTimeout(UpstreamError):
@@ -86,8 +78,10 @@ class EndpointClient:
         self._client: httpx.AsyncClient | None = None
         self.open_streams = 0
         """Upstream streams open right now."""
-        self.answer_timeout = ANSWER_TIMEOUT_SECONDS
-        """:data:`ANSWER_TIMEOUT_SECONDS`, per instance so tests can shorten it."""
+        self.answer_timeout = settings.endpoint_answer_timeout
+        """Seconds an endpoint may take to start answering. Engines send a streamed answer's
+        headers as soon as they accept the request, so one silent this long is stuck; without
+        this bound the proxy would hold its connection for ``stream_timeout``."""
 
     def url(self, service: str, namespace: str, port: int, path: str) -> str:
         """The upstream URL for ``path`` on ``service:port``."""

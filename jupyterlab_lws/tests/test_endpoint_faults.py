@@ -111,11 +111,15 @@ async def die_mid_answer(writer: asyncio.StreamWriter) -> None:
 
 
 @pytest.fixture
+def lws_settings(lws_settings):
+    """The server under test waits ``ANSWER_TIMEOUT`` for an endpoint to start answering."""
+    return {**lws_settings, "endpoint_answer_timeout": ANSWER_TIMEOUT}
+
+
+@pytest.fixture
 def endpoints(jp_serverapp):
-    """The server's model-endpoint client, with a short wait for an answer to start."""
-    client = jp_serverapp.web_app.settings["lws_endpoints"]
-    client.answer_timeout = ANSWER_TIMEOUT
-    return client
+    """The server's model-endpoint client (its ``open_streams`` count)."""
+    return jp_serverapp.web_app.settings["lws_endpoints"]
 
 
 @pytest.fixture
