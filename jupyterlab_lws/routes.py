@@ -26,7 +26,7 @@ from .allowlist import Decision, authorize, authorize_endpoint, endpoint_headers
 from .config import LwsServing, NotInClusterError
 from .context import ApiError, load_context
 from .endpoint_client import EndpointClient, ServiceLookup
-from .kube_client import KubeClient, UpstreamError
+from .kube_client import KubeClient, UpstreamError, describe_transport_error
 from .secret_policy import secret_answer, secret_name, secret_write_problem
 
 __all__ = [
@@ -43,6 +43,16 @@ SSE_KEEP_ALIVE_SECONDS = 0.5
 """Quiet time after which the chat relay writes an SSE comment (see ``_copy_body``)."""
 
 _Method = TypeVar("_Method", bound=Callable[..., Awaitable[None]])
+
+
+def _stream_error(error: httpx.TransportError) -> bytes:
+    """An SSE error event for a model endpoint that broke its stream off."""
+    message = (
+        "the model endpoint closed the stream in the middle of the answer "
+        f"({describe_transport_error(error)})"
+    )
+    payload = {"error": {"message": message, "reason": "UpstreamClosed"}}
+    return f"data: {json.dumps(payload)}\n\n".encode()
 
 
 class LwsError(web.HTTPError):
@@ -64,7 +74,9 @@ def json_errors(method: _Method) -> _Method:
         except NotInClusterError as error:
             raise LwsError(503, str(error), "NotInCluster") from error
         except UpstreamError as error:
-            raise LwsError(502, str(error), "UpstreamUnreachable") from error
+            # 502, or 504 for an endpoint that accepted but did not answer; one reason for both
+            # (the chat tells the user the engine could not be reached, with this message).
+            raise LwsError(error.status, str(error), "UpstreamUnreachable") from error
         except ApiError as error:
             raise LwsError(502, str(error), "ApiServerError") from error
 
@@ -223,6 +235,14 @@ class LwsRouteHandler(APIHandler):
                     chunk = pending.result()
                 except StopAsyncIteration:
                     return
+                except httpx.TransportError as error:
+                    if keep_alive and ending.endswith(b"\n\n"):
+                        # The engine died mid-answer: say so in the stream, as an OpenAI-style
+                        # error event the chat shows (a cut inside an event is dropped by
+                        # SSE readers, which then see a truncated answer).
+                        self.write(_stream_error(error))
+                        await self.flush()
+                    raise
                 self.write(chunk)
                 await self.flush()
                 ending = (ending + chunk)[-2:]
