@@ -114,6 +114,11 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
         """Upgrade (tornado checks the origin with :meth:`check_origin` first)."""
         await super().get(*args, **kwargs)
 
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Send small frames at once: Nagle would hold a change until the browser's delayed ACK."""
+        self.set_nodelay(True)
+        return super().open(*args, **kwargs)
+
     # Browser to server
 
     def on_message(self, message: str | bytes) -> None:
