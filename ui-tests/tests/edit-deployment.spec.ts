@@ -222,6 +222,15 @@ test.describe('edit a deployment', () => {
       );
       await expect(unexpressed.getByTestId('lws-edit-live-yaml')).toBeVisible();
       await expect(edit.applyButton()).toBeDisabled();
+      if (process.env.LWS_UPDATE_SCREENSHOTS) {
+        // The README's picture of a hand-written deployment in the form.
+        await page.setViewportSize({ width: 1400, height: 900 });
+        await page.mouse.move(0, 0);
+        await edit.panel.screenshot({
+          path: join(ROOT, 'docs', 'images', 'edit-hand-written.png')
+        });
+        await page.setViewportSize({ width: 1024, height: 768 });
+      }
       await expect(edit.blocker()).toContainText('edit its YAML instead');
       expect(getObject(LWS, name).metadata.generation).toBe(generation);
     } finally {
