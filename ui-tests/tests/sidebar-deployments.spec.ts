@@ -568,6 +568,8 @@ test.describe('sidebar deployments against the local cluster', () => {
   test('a group the LWS controller keeps recreating keeps its diagnosis, and its logs are read with back-off', async ({
     page
   }) => {
+    // Up to 60 s for the diagnosis, then 40 s of watching it.
+    test.setTimeout(150_000);
     const name = 'ui-recreate';
     remove(name);
     const transcript = corpusTranscript('gpu-oom--vllm-15598.txt');
@@ -594,7 +596,10 @@ test.describe('sidebar deployments against the local cluster', () => {
     try {
       await deployments.open(name);
       const diagnosis = deployments.diagnosis('gpu-oom');
-      await expect(diagnosis).toBeVisible({ timeout: 30_000 });
+      // The leader's log is read at 0, 5, 15 and 35 s (the back-off below), and in a crash loop
+      // a read can find its pod already gone: wait past the fourth read (30 s, i.e. three
+      // reads, once ended without the diagnosis in a clean-clone CI run).
+      await expect(diagnosis).toBeVisible({ timeout: 60_000 });
       // Watch for 40 s: the card never goes away while the group comes and goes. The leader's
       // uid is read at each sample too: between two lives of the group there is no leader.
       const leaderUids = new Set<string>();
