@@ -1,5 +1,6 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Widget } from '@lumino/widgets';
 
 import type { DeploymentsViewModel } from './DeploymentsViewModel';
 import type { GroupLogView } from './GroupLogView';
@@ -21,31 +22,21 @@ export function logsOpener(
   trans: TranslationBundle,
   tailLines: () => number
 ): (args: IOpenLogsArgs) => Promise<LogsView> {
-  const open = new Set<LogsView>();
-  return async ({ deployment, pod }) => {
-    const existing = [...open].find(
-      view => view.deployment === deployment && view.pod === pod
-    );
-    if (existing?.isAttached) {
-      shell.activateById(existing.id);
-      return existing;
+  return singleViewOpener(
+    shell,
+    (view, { deployment, pod }) =>
+      view.deployment === deployment && view.pod === pod,
+    async ({ deployment, pod }) => {
+      const { LogsView } = await import('./LogsView');
+      return new LogsView({
+        model,
+        deployment,
+        pod,
+        tailLines: tailLines(),
+        trans
+      });
     }
-    // A view taken out of the shell without being closed cannot be shown again.
-    existing?.dispose();
-    const { LogsView } = await import('./LogsView');
-    const view = new LogsView({
-      model,
-      deployment,
-      pod,
-      tailLines: tailLines(),
-      trans
-    });
-    open.add(view);
-    view.disposed.connect(() => open.delete(view));
-    shell.add(view, 'main');
-    shell.activateById(view.id);
-    return view;
-  };
+  );
 }
 
 /** Arguments of opening a group's merged log. */
@@ -65,24 +56,39 @@ export function groupLogOpener(
   trans: TranslationBundle,
   tailLines: () => number
 ): (args: IOpenGroupLogArgs) => Promise<GroupLogView> {
-  const open = new Set<GroupLogView>();
-  return async ({ deployment, group }) => {
-    const existing = [...open].find(
-      view => view.deployment === deployment && view.group === group
-    );
+  return singleViewOpener(
+    shell,
+    (view, { deployment, group }) =>
+      view.deployment === deployment && view.group === group,
+    async ({ deployment, group }) => {
+      const { GroupLogView } = await import('./GroupLogView');
+      return new GroupLogView({
+        model,
+        deployment,
+        group,
+        tailLines: tailLines(),
+        trans
+      });
+    }
+  );
+}
+
+/** One main-area tab per subject: the open one is activated, else `create` makes one. */
+function singleViewOpener<TArgs, TView extends Widget>(
+  shell: JupyterFrontEnd.IShell,
+  shows: (view: TView, args: TArgs) => boolean,
+  create: (args: TArgs) => Promise<TView>
+): (args: TArgs) => Promise<TView> {
+  const open = new Set<TView>();
+  return async args => {
+    const existing = [...open].find(view => shows(view, args));
     if (existing?.isAttached) {
       shell.activateById(existing.id);
       return existing;
     }
+    // A view taken out of the shell without being closed cannot be shown again.
     existing?.dispose();
-    const { GroupLogView } = await import('./GroupLogView');
-    const view = new GroupLogView({
-      model,
-      deployment,
-      group,
-      tailLines: tailLines(),
-      trans
-    });
+    const view = await create(args);
     open.add(view);
     view.disposed.connect(() => open.delete(view));
     shell.add(view, 'main');
