@@ -292,6 +292,7 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
                             await sent  # a slow browser holds the upstream reads back
                     if pending:
                         self._send({"type": "log", "id": stream_id, "text": pending})
+                    end = await self._why_a_followed_log_ended(decision)
         except UpstreamError as error:
             end = {"code": 502, "reason": "UpstreamUnreachable", "message": str(error)}
         except httpx.TransportError as error:
@@ -300,6 +301,39 @@ class LiveHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):  # type: ig
             return
         if self._logs.pop(stream_id, None) is not None:
             self._send({"type": "end", "id": stream_id, **end})
+
+    async def _why_a_followed_log_ended(self, decision: Decision) -> dict[str, Any]:
+        """An ``end`` status for a log whose stream closed cleanly: none when the container
+        stopped (or the log was not followed); a cut when the container still runs or the API
+        server cannot say. A stopping API server closes followed logs as if they had ended (seen
+        in the API-server restart fault test), and the browser follows again only after a cut."""
+        query = dict(decision.query)
+        if query.get("follow") != "true":
+            return {}
+        pod_path = decision.path.removesuffix("/log")
+        pod = authorize("GET", pod_path, "", self.kube.namespace)
+        if not pod.allowed:
+            return {}
+        cut = {"code": 503, "reason": "LogStreamCut"}
+        try:
+            response = await self.kube.request("GET", pod.path)
+        except UpstreamError as error:
+            return {**cut, "message": f"the log ended and the API server is away: {error}"}
+        if response.status_code == 404:
+            return {}
+        if response.status_code >= 400:
+            return {**cut, "message": f"the log ended and the pod cannot be read now "
+                                      f"({response.status_code})"}  # fmt: skip
+        statuses = (response.json().get("status") or {}).get("containerStatuses") or []
+        container = query.get("container")
+        running = any(
+            (status.get("state") or {}).get("running") is not None
+            for status in statuses
+            if container is None or status.get("name") == container
+        )
+        if running:
+            return {**cut, "message": "the log stream closed while the container still runs"}
+        return {}
 
     def on_close(self) -> None:
         """Drop every subscription (informers stop after their grace period) and close every
