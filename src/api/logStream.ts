@@ -54,6 +54,9 @@ export interface ILogStreamOptions {
 /** The longest wait before following again a log the cluster broke off. */
 const LONGEST_RETRY_MS = 30_000;
 
+/** Follow-again attempts (about a minute of doubling waits) through which a refusal is retried. */
+const REFUSALS_RETRIED = 6;
+
 /**
  * True when a log request failed on the cluster's side, not for what it asked: the API server
  * restarting or unreachable, the stream cut, too many requests. Following again can succeed.
@@ -220,6 +223,18 @@ export class LogStream implements IDisposable {
     }, wait);
   }
 
+  // A kube-apiserver that is starting again answers 403 (its RBAC caches not synced yet) or
+  // 404 for a moment: while following again after an interruption, a refusal is retried a
+  // few times before it counts (the informers do the same, jupyterlab_lws/informers.py).
+  private _refusedWhileRecovering(error: unknown): boolean {
+    return (
+      this._retries > 0 &&
+      this._retries < REFUSALS_RETRIED &&
+      error instanceof LwsApiError &&
+      [403, 404].includes(error.status)
+    );
+  }
+
   // Follows again when the lost transport is back.
   private _waitForSource(wait: boolean): void {
     const reconnected = this._options.source.reconnected;
@@ -298,7 +313,10 @@ export class LogStream implements IDisposable {
         // The lines read stay; following goes on from the last one once the source is back.
         this._setState('paused');
         this._waitForSource(true);
-      } else if (follow && isPassingFailure(error)) {
+      } else if (
+        follow &&
+        (isPassingFailure(error) || this._refusedWhileRecovering(error))
+      ) {
         // E.g. the API server restarted: the lines read stay, following goes on after a wait.
         this._setState('paused');
         this._retryLater();

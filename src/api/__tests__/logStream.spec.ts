@@ -298,6 +298,38 @@ describe('LogStream', () => {
     stream.dispose();
   });
 
+  it('a refusal while following again is retried a few times (a restarting API server), then counts', async () => {
+    const source = new PushedLog();
+    const stream = new LogStream({
+      source,
+      pod: 'p',
+      tailLines: 10,
+      coalesceMs: 0,
+      retryMs: 1
+    });
+    stream.start();
+    await waitFor(() => source.calls.length === 1);
+    source.write('2026-01-01T00:00:01Z first');
+    source.fail(new LwsApiError(503, 'the log was cut', 'LogStreamCut'));
+    await waitFor(() => source.calls.length === 2);
+    // Its RBAC caches not synced yet, the API server refuses for a moment.
+    source.fail(new LwsApiError(403, 'forbidden', 'Forbidden'));
+    await waitFor(() => source.calls.length === 3);
+    source.write('2026-01-01T00:00:02Z second');
+    await waitFor(() => stream.tail.size === 2);
+    expect(stream.state).toBe('streaming');
+
+    // A refusal that lasts ends it: five more attempts after the cut, then the error.
+    source.fail(new LwsApiError(503, 'the log was cut', 'LogStreamCut'));
+    for (let call = 4; call <= 9; call++) {
+      await waitFor(() => source.calls.length === call);
+      source.fail(new LwsApiError(403, 'forbidden', 'Forbidden'));
+    }
+    await waitFor(() => stream.state === 'error');
+    expect(source.calls.length).toBe(9);
+    stream.dispose();
+  });
+
   it('a refusal is not retried: it ends with the error', async () => {
     const source = new PushedLog();
     const stream = new LogStream({
